@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# Stage runner behind `make test` (and so behind .ci/run). The repository root IS the collection
+# cicd.pipelines; ansible-test only works inside .../ansible_collections/<ns>/<name>/ (and not
+# through a symlink: it uses the real cwd), so the stages run on a copy of the working tree in
+# a temporary ansible_collections tree, with ANSIBLE_COLLECTIONS_PATH pointing at it.
+#
+# Usage:
+#   make test                               # all stages
+#   make test STAGES="sanity units"         # a subset, in the given order (or: STAGES=... bash .ci/test.sh)
+#   bash .ci/test.sh contract build-install # same, stages as arguments
+#   make test STAGES=sanity SANITY_ARGS="--test pep8"      # extra arguments for ansible-test
+#   make test STAGES=units UNITS_ARGS="tests/unit/simulator"
+#   make test STAGES=integration INTEGRATION_ARGS="pipeline_start"
+#   make test STAGES=contract PYTEST_ARGS="-k jenkins -x"
+#   KEEP_WORKDIR=1 make test ...            # keep the temporary tree (path is printed)
+#
+# Each stage prints `=== stage NAME: ok (Ns)` or `=== stage NAME: FAILED (Ns)`; the last line is
+# `ci: N passed, M failed`, and the exit status is non-zero if any stage failed.
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+REPO="$(pwd)"
+
+ALL_STAGES="sanity units contract integration build-install ansible-lint"
+# MOLECULE: add "molecule" here (and uncomment its stage line below) once roles with scenarios exist.
+MODULES="pipeline_start pipeline_info pipeline_input pipeline_resume pipeline_retry pipeline_cancel"
+
+if [ "$#" -gt 0 ]; then
+  STAGES="$*"
+else
+  STAGES="${STAGES:-$ALL_STAGES}"
+fi
+for s in $STAGES; do
+  case " $ALL_STAGES " in
+    *" $s "*) ;;
+    *) echo "unknown stage '$s' (known: $ALL_STAGES)" >&2; echo "ci: 0 passed, 1 failed"; exit 2 ;;
+  esac
+done
+
+t_install=$SECONDS
+echo "=== install"
+if ! bash .ci/install; then
+  echo "=== stage install: FAILED ($((SECONDS - t_install))s)"
+  echo "ci: 0 passed, 1 failed"
+  exit 1
+fi
+echo "=== install: ok ($((SECONDS - t_install))s)"
+
+# Never depend on the caller's shell: use the project venv (molecule also needs its bin on PATH).
+export VIRTUAL_ENV="$REPO/.venv"
+export PATH="$VIRTUAL_ENV/bin:$PATH"
+unset PYTHONHOME
+export PY_COLORS=0 NO_COLOR=1 ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0
+PYV="$(python -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/cicd-pipelines-ci.XXXXXX")"
+if [ "${KEEP_WORKDIR:-0}" = 1 ]; then
+  echo "workdir kept: $WORK"
+else
+  trap 'rm -rf "$WORK"' EXIT
+fi
+COLL="$WORK/ansible_collections/cicd/pipelines"
+mkdir -p "$COLL"
+tar -C "$REPO" \
+  --exclude=./.git --exclude=./.venv --exclude=./.ansible --exclude=./tests/output \
+  --exclude=./tests/integration/inventory --exclude=.pytest_cache --exclude=__pycache__ \
+  --exclude='*.pyc' --exclude='*.tar.gz' --exclude=./dist \
+  -cf - . | tar -C "$COLL" -xf -
+export ANSIBLE_COLLECTIONS_PATH="$WORK"   # ansible-lint / ansible-playbook resolve cicd.pipelines here
+
+passed=0; failed=0; failed_names=""
+stage() {  # stage NAME DIR COMMAND...
+  local name=$1 dir=$2 t0=$SECONDS
+  shift 2
+  echo "=== stage $name"
+  if (cd "$dir" && "$@"); then
+    passed=$((passed + 1)); echo "=== stage $name: ok ($((SECONDS - t0))s)"
+  else
+    failed=$((failed + 1)); failed_names="$failed_names $name"; echo "=== stage $name: FAILED ($((SECONDS - t0))s)"
+  fi
+}
+
+contract() {
+  # Contract tests look for the real vendor schemas in ../shared next to the collection root
+  # (they skip where it is absent, as in users' clones); make that relative path work in the copy,
+  # for this stage only (elsewhere ansible would take ansible_collections/cicd/shared for a collection).
+  local link="$WORK/ansible_collections/cicd/shared" rc=0
+  if [ -d "$REPO/../shared" ] && [ ! -e "$link" ]; then
+    ln -s "$(cd "$REPO/../shared" && pwd)" "$link"
+  fi
+  # shellcheck disable=SC2086
+  PYTHONPATH="$WORK${PYTHONPATH:+:$PYTHONPATH}" python -m pytest -q -p no:cacheprovider ${PYTEST_ARGS:-} \
+    ansible_collections/cicd/pipelines/tests/contract || rc=$?
+  if [ -L "$link" ]; then rm -f "$link"; fi
+  return "$rc"
+}
+
+build_install() {
+  # Build from the real working tree (so that galaxy.yml's build_ignore is what is tested),
+  # install the tarball into a clean path and render every module's documentation from it.
+  local dist="$WORK/dist" inst="$WORK/installed" tarball rc=0 out err m bad
+  ansible-galaxy collection build --force --output-path "$dist" "$REPO" || return 1
+  tarball="$(ls "$dist"/cicd-pipelines-*.tar.gz)" || return 1
+  bad="$(tar -tzf "$tarball" | grep -E '(^|/)(\.venv|\.ansible|\.ci|\.git|tests/output|__pycache__|\.pytest_cache)(/|$)|\.tar\.gz$|\.pyc$|^(\./)?(Makefile|requirements-dev\.txt|\.ansible-lint|\.yamllint)$')"
+  if [ -n "$bad" ]; then
+    echo "build-install: the tarball contains files that build_ignore should keep out:"
+    echo "$bad" | head -20
+    rc=1
+  fi
+  echo "build-install: $(tar -tzf "$tarball" | grep -vc '/$') files in $(basename "$tarball")"
+  ANSIBLE_COLLECTIONS_PATH="$inst" ansible-galaxy collection install --offline --force -p "$inst" "$tarball" || return 1
+  for m in $MODULES; do
+    out="$(ANSIBLE_COLLECTIONS_PATH="$inst" ansible-doc -t module "cicd.pipelines.$m" 2>"$WORK/ansible-doc.err")" || {
+      echo "build-install: ansible-doc cicd.pipelines.$m failed:"; cat "$WORK/ansible-doc.err"; rc=1; continue; }
+    err="$(cat "$WORK/ansible-doc.err")"
+    if [ -z "$out" ] || grep -qE 'ERROR|WARNING' <<<"$err"; then
+      echo "build-install: ansible-doc cicd.pipelines.$m rendered with errors or warnings:"; echo "$err"; rc=1
+    else
+      echo "build-install: ansible-doc cicd.pipelines.$m ok ($(wc -l <<<"$out") lines)"
+    fi
+  done
+  return "$rc"
+}
+
+# Word splitting of the *_ARGS variables is intended.
+# shellcheck disable=SC2086
+for s in $STAGES; do
+  case "$s" in
+    sanity)        stage sanity "$COLL" ansible-test sanity --python "$PYV" --color no ${SANITY_ARGS:-} ;;
+    units)         stage units "$COLL" ansible-test units --python "$PYV" --color no ${UNITS_ARGS:-} ;;
+    contract)      stage contract "$WORK" contract ;;
+    integration)   stage integration "$COLL" ansible-test integration --python "$PYV" --color no ${INTEGRATION_ARGS:-} ;;
+    build-install) stage build-install "$WORK" build_install ;;
+    ansible-lint)  stage ansible-lint "$COLL" ansible-lint --nocolor ;;
+    # MOLECULE: once a role has a scenario under extensions/molecule/, add "molecule" to ALL_STAGES
+    # and uncomment this line (molecule needs .venv/bin on PATH, which is set above).
+    # molecule)    stage molecule "$COLL" molecule test --all ;;
+  esac
+done
+
+[ -z "$failed_names" ] || echo "failed stages:$failed_names"
+echo "total: $((SECONDS - t_install))s"
+echo "ci: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

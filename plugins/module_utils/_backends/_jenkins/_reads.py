@@ -1,0 +1,307 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) cicd.pipelines contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Internal to cicd.pipelines; may change in any release.
+
+"""The read side of the Jenkins backend: jobs, queue items, builds, keys and lineage.
+
+Kept apart from the writes (`_backend.py`) only for size; `JenkinsBackend` is the one class users see.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing as t
+
+from ..._errors import InvalidState, NotFoundError, ValidationError
+from ..._http import RetryPolicy, Transport
+from ..._model import Execution, InputParameter, PipelineInfo, StartRequest
+from .._base import Backend, Connection
+from ._api import (BUILD_TREE, BUILDS_TREE, JOB_TREE, LAST_BUILD_TREE, QUEUE_IDS_TREE, QUEUE_TREE, JenkinsApi,
+                   build_path, job_name_from_url, job_path, same_job)
+from ._records import (KEY_PARAMETER, build_record, carried_key, class_tail, continues, job_definitions,
+                       job_parameter, parameters_of, queue_record, same_parameters)
+
+# Items whose JSON has `jobs`: folders, multibranch projects, organisation folders.
+_FOLDER_WORDS = ('Folder', 'OrganizationFolder', 'WorkflowMultiBranchProject')
+# Scope keys the backend itself sets on a record; a refreshed record keeps them.
+_KEPT_SCOPE = ('coalesced', 'retry_of')
+
+
+@dataclasses.dataclass
+class JobInfo:
+    """What the backend remembers of a job: its parameters and whether it declares the key carrier."""
+
+    name: str
+    path: str
+    url: str
+    definitions: t.List[t.Dict[str, t.Any]]
+    parameters: t.List[InputParameter]
+    declares_key: bool
+
+    def parameter(self, name: str) -> t.Optional[InputParameter]:
+        return next((p for p in self.parameters if p.name == name), None)
+
+
+@dataclasses.dataclass
+class Scan:
+    """One look at a job: its queue items and its last 50 builds, newest first."""
+
+    queue: t.List[t.Dict[str, t.Any]]
+    builds: t.List[t.Dict[str, t.Any]]
+
+    @property
+    def queue_ids(self) -> t.FrozenSet[int]:
+        return frozenset(int(i['id']) for i in self.queue)
+
+    @property
+    def newest_build(self) -> int:
+        return max((int(b['number']) for b in self.builds), default=0)
+
+
+class JenkinsReads(Backend):
+    """Reads shared by every Jenkins operation (see JenkinsBackend for the contract)."""
+
+    def __init__(self, conn: Connection, transport: t.Optional[Transport] = None) -> None:
+        super().__init__(conn, transport)
+        self.api = JenkinsApi(self.http, conn.api_url or self.http.base_url, use_crumbs=not conn.api_token)
+        self._jobs: t.Dict[str, JobInfo] = {}
+        # The scan find_started made, reused by the start that follows as its "before" snapshot.
+        self._last_scan: t.Dict[str, Scan] = {}
+        # Password defaults of pending gates (wfapi returns them in clear text): sent when the answer
+        # leaves them out, never put into a record.
+        self._gate_secrets: t.Dict[t.Tuple[str, int, str], t.Dict[str, str]] = {}
+
+    def _transport(self) -> Transport:
+        secret = self.conn.api_token or self.conn.password
+        auth = (self.conn.username, secret) if self.conn.username and secret else None
+        return Transport(self.conn.api_url or '', vendor=self.name, timeout=self.conn.request_timeout,
+                         verify=self.conn.verify, policy=RetryPolicy(retries=self.conn.request_retries), auth=auth)
+
+    @classmethod
+    def validate_connection(cls, conn: Connection) -> t.List[str]:
+        problems = []
+        if conn.api_token and conn.password:
+            problems.append('give either api_token or password, not both')
+        if (conn.api_token or conn.password) and not conn.username:
+            problems.append('api_token and password need username (the Jenkins user they belong to)')
+        if conn.username and not (conn.api_token or conn.password):
+            problems.append('username needs api_token (recommended) or password; give none of them for anonymous access')
+        return problems
+
+    # Jobs -------------------------------------------------------------------------------------
+
+    def describe_pipeline(self, pipeline: str) -> PipelineInfo:
+        data = self._job_json(pipeline, JOB_TREE)
+        job = self._remember(pipeline, data)
+        reason = None
+        if data.get('disabled') or data.get('color') == 'disabled':
+            reason = 'the job is disabled'
+        elif data.get('buildable') is False:
+            reason = 'Jenkins reports the job as not buildable'
+        return PipelineInfo(pipeline=pipeline, parameters=job.parameters, url=job.url, startable=reason is None,
+                            reason=reason)
+
+    def key_carrier(self, pipeline: str) -> str:
+        """How an explicit idempotency key travels with a build of `pipeline` (DESIGN section 4).
+
+        'parameter': the job declares CICD_IDEMPOTENCY_KEY; the key is sent with the start, atomically.
+        'description': it does not; the key is written into the build description once the build
+        exists (after_start), so a lost answer before that can still start a duplicate.
+        """
+        return 'parameter' if self._job(pipeline).declares_key else 'description'
+
+    def _job(self, pipeline: str) -> JobInfo:
+        if pipeline not in self._jobs:
+            self._remember(pipeline, self._job_json(pipeline, JOB_TREE))
+        return self._jobs[pipeline]
+
+    def _job_json(self, pipeline: str, tree: str) -> t.Dict[str, t.Any]:
+        path = job_path(pipeline)
+        try:
+            data = self.api.get_json(path + '/api/json', 'read job %r' % pipeline, tree)
+        except NotFoundError as exc:
+            raise NotFoundError('jenkins: job %r not found (HTTP %s); give its full name including folders '
+                                '(folder/job) and check that these credentials can see it' % (pipeline, exc.status),
+                                status=exc.status, vendor_message=exc.vendor_message)
+        if not isinstance(data, dict):
+            data = {}
+        if 'jobs' in data or class_tail(data) in _FOLDER_WORDS:
+            names = ['%s/%s' % (pipeline, j.get('name')) for j in data.get('jobs') or [] if isinstance(j, dict)]
+            listed = ', '.join(names[:20]) + (' and %d more' % (len(names) - 20) if len(names) > 20 else '')
+            raise ValidationError('jenkins: %r is a folder (%s), not a job; give the full name of one of its jobs: %s'
+                                  % (pipeline, class_tail(data) or 'Folder', listed or 'it has none'))
+        return data
+
+    def _remember(self, pipeline: str, data: t.Mapping[str, t.Any]) -> JobInfo:
+        path = job_path(pipeline)
+        definitions = job_definitions(data)
+        job = JobInfo(name=pipeline, path=path, url=self.api.url(path + '/'), definitions=definitions,
+                      parameters=[job_parameter(d) for d in definitions if d['name'] != KEY_PARAMETER],
+                      declares_key=any(d['name'] == KEY_PARAMETER for d in definitions))
+        self._jobs[pipeline] = job
+        return job
+
+    # Executions -------------------------------------------------------------------------------
+
+    def get(self, execution: Execution) -> Execution:
+        if execution.id is not None:
+            record = self._get_build(execution.pipeline, self._number(execution))
+        else:
+            queue_id = execution.scope.get('queue_id')
+            if queue_id is None:
+                raise ValidationError('jenkins: the execution has neither a build number (id) nor a queue id '
+                                      '(scope.queue_id); pass the execution record an earlier task returned')
+            record = self._get_queued(execution.pipeline, int(queue_id))
+        for key in _KEPT_SCOPE:
+            if key in execution.scope:
+                record.scope.setdefault(key, execution.scope[key])
+        if record.previous_id is None and record.scope.get('retry_of') is not None:
+            record.previous_id = str(record.scope['retry_of'])
+        return record
+
+    def latest(self, pipeline: str) -> t.Optional[Execution]:
+        last = self._job_json(pipeline, LAST_BUILD_TREE).get('lastBuild')
+        if not isinstance(last, dict) or last.get('number') is None:
+            return None
+        return self._get_build(pipeline, int(last['number']))
+
+    def _get_queued(self, pipeline: str, queue_id: int) -> Execution:
+        operation = 'read queue item %d of job %r' % (queue_id, pipeline)
+        item = self.api.get_json_or_none('/queue/item/%d/api/json' % queue_id, operation)
+        if not isinstance(item, dict):
+            # Jenkins forgets left items 5 minutes after they leave the queue (Queue.leftItems cache);
+            # the build remembers where it came from in `queueId`.
+            for build in self._job_json(pipeline, QUEUE_IDS_TREE).get('builds') or []:
+                if build.get('queueId') == queue_id:
+                    return self._get_build(pipeline, int(build['number']))
+            raise NotFoundError('jenkins: queue item %d of job %r no longer exists (Jenkins forgets queue items 5 '
+                                'minutes after they leave the queue) and none of the job\'s last 50 builds came '
+                                'from it' % (queue_id, pipeline), status=404)
+        owner = job_name_from_url((item.get('task') or {}).get('url'))
+        if owner is not None and not same_job((item.get('task') or {}).get('url'), pipeline):
+            raise ValidationError('jenkins: queue item %d belongs to job %r, not %r' % (queue_id, owner, pipeline))
+        executable = item.get('executable')
+        if isinstance(executable, dict) and executable.get('number') is not None:
+            return self._get_build(pipeline, int(executable['number']))
+        return queue_record(pipeline, self.api.url(job_path(pipeline) + '/'), item)
+
+    def _get_build(self, pipeline: str, number: int) -> Execution:
+        path = build_path(pipeline, number)
+        operation = 'read build #%d of job %r' % (number, pipeline)
+        try:
+            build = self.api.get_json(path + '/api/json', operation, BUILD_TREE)
+        except NotFoundError as exc:
+            raise NotFoundError('jenkins: build #%d of job %r not found (HTTP %s)' % (number, pipeline, exc.status),
+                                status=exc.status, vendor_message=exc.vendor_message)
+        wfapi = pending = None
+        # Stages and gates come from the Pipeline Stage View REST API; freestyle builds have none.
+        if class_tail(build) in ('', 'WorkflowRun'):
+            wfapi = self.api.get_json_or_none(path + '/wfapi/describe', operation)
+            if not isinstance(wfapi, dict):
+                wfapi = None
+        if wfapi is not None and (wfapi.get('status') == 'PAUSED_PENDING_INPUT'
+                                  or 'pendingInputActions' in (wfapi.get('_links') or {})):
+            pending = self.api.get_json_or_none(path + '/wfapi/pendingInputActions', operation)
+            pending = pending if isinstance(pending, list) else []
+            self._remember_gates(pipeline, number, pending)
+        return build_record(pipeline, self.api.url(path + '/'), build, wfapi, pending)
+
+    def _remember_gates(self, pipeline: str, number: int, pending: t.Sequence[t.Any]) -> None:
+        for action in pending:
+            if not isinstance(action, dict):
+                continue
+            secrets = {}
+            for spec in action.get('inputs') or []:
+                definition = spec.get('definition') if isinstance(spec, dict) else None
+                if spec.get('type') == 'PasswordParameterDefinition' and isinstance(definition, dict):
+                    value = definition.get('defaultVal')
+                    if value:
+                        self.http.add_secret(str(value))
+                        secrets[str(spec.get('name'))] = str(value)
+            self._gate_secrets[(pipeline, number, str(action.get('id')))] = secrets
+
+    def _number(self, execution: Execution) -> int:
+        if execution.id is None:
+            raise InvalidState('jenkins: the execution is still queued (queue item %s) and has no build yet'
+                               % execution.scope.get('queue_id'), execution=execution)
+        try:
+            return int(execution.id)
+        except ValueError:
+            raise ValidationError('jenkins: execution id %r is not a build number' % execution.id)
+
+    # Keys and lineage -------------------------------------------------------------------------
+
+    def find_started(self, request: StartRequest) -> t.List[Execution]:
+        """Queue items, then builds (last 50), of the job that carry `request.key`, newest first.
+
+        Records of builds are summaries from the job's build list (no stages or gates: `get` reads those).
+        A derived key on a job without the key parameter is matched by parameter equality.
+        """
+        scan = self._scan(request.pipeline)
+        self._last_scan[request.pipeline] = scan
+        job = self._jobs[request.pipeline]
+        url = job.url
+        found = [queue_record(request.pipeline, url, i) for i in scan.queue if self._carries(request, job, i)]
+        found += [build_record(request.pipeline, self.api.url(build_path(request.pipeline, int(b['number'])) + '/'),
+                               b, None, None) for b in scan.builds if self._carries(request, job, b)]
+        for execution in found:
+            execution.idempotency_key = execution.idempotency_key or request.key
+        return found
+
+    @staticmethod
+    def _carries(request: StartRequest, job: JobInfo, obj: t.Mapping[str, t.Any]) -> bool:
+        values = parameters_of(obj)
+        if request.key_derived and not job.declares_key:
+            return same_parameters(request.parameters, values)
+        return carried_key(values, obj.get('description')) == request.key
+
+    def _scan(self, pipeline: str) -> Scan:
+        """One queue GET then one job GET (in that order: an item that leaves the queue in between is
+        then among the builds, never in neither)."""
+        queue = self.api.get_json('/queue/api/json', 'read the build queue', QUEUE_TREE) or {}
+        items = [i for i in queue.get('items') or []
+                 if isinstance(i, dict) and i.get('id') is not None and same_job((i.get('task') or {}).get('url'), pipeline)]
+        data = self._job_json(pipeline, BUILDS_TREE)
+        self._remember(pipeline, data)
+        builds = [b for b in data.get('builds') or [] if isinstance(b, dict) and b.get('number') is not None]
+        return Scan(queue=sorted(items, key=lambda i: -int(i['id'])),
+                    builds=sorted(builds, key=lambda b: -int(b['number'])))
+
+    def _new_since(self, pipeline: str, before: Scan,
+                   matches: t.Callable[[t.Mapping[str, t.Any]], bool]) -> t.Optional[Execution]:
+        """The newest queue item or build that was not there `before` and `matches`, or None."""
+        now = self._scan(pipeline)
+        for item in now.queue:
+            if int(item['id']) not in before.queue_ids and matches(item):
+                return queue_record(pipeline, self.api.url(job_path(pipeline) + '/'), item)
+        for build in now.builds:
+            if int(build['number']) > before.newest_build and matches(build):
+                return self._get_build(pipeline, int(build['number']))
+        return None
+
+    def find_continuation(self, execution: Execution, operation: str) -> t.Optional[Execution]:
+        """The newest build or queue item that resumes/retries `execution` (restart, replay and rebuild
+        causes, or our retry markers), or None."""
+        if execution.id is None:
+            return None
+        origin = self._number(execution)
+        found = self._new_since(execution.pipeline, Scan(queue=[], builds=[{'number': origin}]),
+                                lambda obj: continues(obj, origin, operation))
+        if found is not None:
+            found.previous_id = str(origin)
+        return found
+
+    def resumable_stages(self, execution: Execution) -> t.List[str]:
+        """Stages Declarative 'restart from stage' accepts; [] when restart is not available (the
+        action 404s unless the run was Declarative, finished, and restart is allowed)."""
+        if execution.id is None:
+            return []
+        path = build_path(execution.pipeline, self._number(execution)) + '/restart/api/json'
+        data = self.api.get_json_or_none(path, 'read the restartable stages of build #%s of job %r'
+                                         % (execution.id, execution.pipeline))
+        if not isinstance(data, dict) or not data.get('restartEnabled'):
+            return []
+        return [str(s) for s in data.get('restartableStages') or []]

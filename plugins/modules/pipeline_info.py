@@ -1,0 +1,232 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) cicd.pipelines contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: pipeline_info
+short_description: Read one or many CI/CD pipeline executions, optionally waiting for a status or condition
+version_added: 0.1.0
+description:
+  - Returns the current state of an execution (stages, gates waiting for a person, parameters) in the same shape for
+    every vendor.
+  - Addresses an execution by O(execution), by O(pipeline) and O(execution_id), or the latest execution of
+    O(pipeline) when O(execution_id) is left out.
+  - With O(executions), reads many executions at once; a wait then ends when every one of them meets the condition
+    (or ends), using one task and one connection instead of a task per execution.
+  - Can wait until a status (O(wait_for)) or a JMESPath condition over the record (O(wait_until)) holds, polling at an
+    adaptive interval and riding out transient errors and rate limits.
+author:
+  - cicd.pipelines contributors (@cicd-pipelines)
+options:
+  execution_id:
+    description:
+      - The execution's id (for B(Jenkins), the build number). Leave out to read the latest execution of O(pipeline).
+  executions:
+    description:
+      - Several executions to read (and wait for) at once. Each item is an RV(execution) record returned by an earlier
+        task, or an id of an execution of O(pipeline).
+      - Mutually exclusive with O(execution) and O(execution_id). RV(executions) is returned instead of RV(execution).
+    type: list
+    elements: raw
+extends_documentation_fragment:
+  - cicd.pipelines.connection
+  - cicd.pipelines.execution
+  - cicd.pipelines.execution.raw
+  - cicd.pipelines.wait
+  - cicd.pipelines.attributes
+  - cicd.pipelines.attributes.read_only
+  - ansible.builtin.action_common_attributes
+notes:
+  - Reading the latest execution of a pipeline that never ran returns RV(execution=null) without failing, unless the
+    task waits.
+seealso:
+  - module: cicd.pipelines.pipeline_start
+  - module: cicd.pipelines.pipeline_input
+'''
+
+EXAMPLES = r'''
+- name: Read a build started earlier
+  cicd.pipelines.pipeline_info:
+    execution: "{{ deploy.execution }}"
+  register: now
+
+- name: Latest build of a job, by name
+  cicd.pipelines.pipeline_info:
+    vendor: jenkins
+    api_url: https://ci.example.com/jenkins
+    pipeline: team/app/deploy
+
+- name: Wait until the deployment stops at its approval gate
+  cicd.pipelines.pipeline_info:
+    execution: "{{ deploy.execution }}"
+    wait_for: [waiting]
+    wait_timeout: 1800
+
+- name: Wait until the Deploy stage is running
+  cicd.pipelines.pipeline_info:
+    execution: "{{ deploy.execution }}"
+    wait_until: "stages[?name=='Deploy'].status | [0] == 'running'"
+
+- name: Wait for many executions at once, accepting unstable builds
+  cicd.pipelines.pipeline_info:
+    executions: "{{ started.results | map(attribute='execution') | list }}"
+    wait: true
+    wait_timeout: 3600
+    fail_on: [failed, aborted]
+'''
+
+RETURN = r'''
+execution:
+  description:
+    - The execution, in the same shape for every vendor. Pass it to other modules of this collection as O(ignore:execution).
+  returned: success, and on failure once an execution is known
+  type: dict
+  contains:
+    vendor:
+      description: The vendor that runs it.
+      type: str
+      sample: jenkins
+    pipeline:
+      description: The pipeline's identity as the vendor knows it (Jenkins full job name).
+      type: str
+      sample: team/app/deploy
+    id:
+      description:
+        - The execution's id, always a string (Jenkins build number).
+        - V(null) while the vendor has not assigned one yet (a Jenkins build still in the queue); RV(execution.scope)
+          then addresses it.
+      type: str
+      sample: "42"
+    number:
+      description: The human run number, where the vendor has one.
+      type: int
+      sample: 42
+    status:
+      description:
+        - Normalised status, the same words for every vendor. See the status mapping in the collection's docs.
+      type: str
+      sample: running
+      choices: [queued, running, waiting, succeeded, unstable, failed, aborted, rejected, expired, skipped, unknown]
+    vendor_status:
+      description: The vendor's own status word, untouched.
+      type: str
+      sample: IN_PROGRESS
+    terminal:
+      description: Whether the status is final.
+      type: bool
+      sample: false
+    url:
+      description: Link to the execution in the vendor's web UI.
+      type: str
+      sample: https://ci.example.com/jenkins/job/team/job/app/job/deploy/42/
+    started_at:
+      description: When it started, ISO 8601 UTC.
+      type: str
+      sample: "2026-11-25T10:00:00Z"
+    finished_at:
+      description: When it ended, ISO 8601 UTC; V(null) while it runs.
+      type: str
+      sample: "2026-11-25T10:04:10Z"
+    duration:
+      description: Seconds it ran (so far).
+      type: float
+      sample: 250.0
+    stages:
+      description: Stages in run order (only the ones that started, for Jenkins).
+      type: list
+      elements: dict
+      sample: [{id: "6", name: Build, status: succeeded, vendor_status: SUCCESS, started_at: "2026-11-25T10:00:01Z",
+                finished_at: "2026-11-25T10:02:00Z"}]
+    pending_inputs:
+      description:
+        - Gates waiting for a person, with what each one accepts. Answer them with M(cicd.pipelines.pipeline_input).
+        - Each has C(id), C(stage), C(message), C(kind) (V(approval), V(input) or V(variables)) and C(parameters), a list
+          of C(name), C(type) (V(string), V(text), V(choice), V(boolean), V(password), V(other)), C(required),
+          C(default), C(choices) and C(description).
+      type: list
+      elements: dict
+      sample: [{id: Release, stage: Approval, message: "Release to production?", kind: input,
+                parameters: [{name: TARGET, type: choice, required: false, default: staging,
+                              choices: [staging, production], description: null}]}]
+    parameters:
+      description: The parameters the execution runs with. Password values are not shown.
+      type: dict
+      sample: {VERSION: 1.4.2, TARGET: production}
+    idempotency_key:
+      description: The idempotency key the execution carries, or V(null).
+      type: str
+      sample: shop-deploy-1.4.2
+    previous_id:
+      description: For an execution created by resume or retry, the id of the one it continues.
+      type: str
+      sample: "41"
+    scope:
+      description: What else addresses the execution at the vendor (Jenkins C(queue_id)).
+      type: dict
+      sample: {queue_id: 311}
+    raw:
+      description: The vendor's own payload. Vendor-specific; its shape may change with vendor versions.
+      returned: when O(return_raw=true)
+      type: dict
+elapsed:
+  description: Seconds the task waited.
+  returned: when the task waited
+  type: float
+  sample: 42.5
+timed_out:
+  description: Whether the wait ended at O(wait_timeout) (with O(on_timeout=detach) the task still succeeds).
+  returned: when the task waited
+  type: bool
+  sample: false
+executions:
+  description: With O(executions), the records in the same order, each shaped like RV(execution).
+  returned: when O(executions) is given
+  type: list
+  elements: dict
+'''
+
+from ansible_collections.cicd.pipelines.plugins.module_utils._backends._base import INFO
+from ansible_collections.cicd.pipelines.plugins.module_utils._errors import NotFoundError, ValidationError
+from ansible_collections.cicd.pipelines.plugins.module_utils._model import Execution
+from ansible_collections.cicd.pipelines.plugins.module_utils._module import PipelineModule
+
+
+def run(module: PipelineModule) -> dict:
+    params, backend = module.params, module.backend
+    backend.require(INFO)
+    if params['executions'] is not None:
+        targets = [_item(module, item) for item in params['executions']]
+        return module.finish(backend.get_many(targets), changed=False, read_only=True)
+    if params['execution'] or params['execution_id']:
+        return module.finish(backend.get(module.target()), changed=False, read_only=True)
+    if not params['pipeline']:
+        raise ValidationError('give execution, executions, or pipeline (with execution_id, or alone for its latest execution)')
+    latest = backend.latest(params['pipeline'])
+    if latest is None:
+        if module.wants_wait:
+            raise NotFoundError('pipeline %r has no executions to wait for' % params['pipeline'])
+        return {'changed': False, 'execution': None}
+    return module.finish(latest, changed=False, read_only=True)
+
+
+def _item(module: PipelineModule, item: object) -> Execution:
+    if isinstance(item, dict):
+        return module.record(item, 'executions')
+    if not module.params['pipeline'] or item in (None, ''):
+        raise ValidationError('executions: %r is not an execution record; ids need pipeline' % (item,))
+    return Execution(vendor=module.vendor, pipeline=module.params['pipeline'], id=str(item))
+
+
+def main() -> None:
+    module = PipelineModule(dict(
+        executions=dict(type='list', elements='raw'),
+    ), mutually_exclusive=[('executions', 'execution'), ('executions', 'execution_id')])
+    module.run(run)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,260 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) cicd.pipelines contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: pipeline_input
+short_description: Approve or reject a gate that a CI/CD pipeline execution is waiting at
+version_added: 0.1.0
+description:
+  - Answers a gate that waits for a person (for B(Jenkins), an C(input) step), approving it with parameter values or
+    rejecting it.
+  - The answer is checked against the gate's declared parameters before anything is sent (unknown names, values
+    outside a choice, booleans), also in check mode.
+  - Can wait for the gate to appear first (O(gate_timeout)), so it can follow M(cicd.pipelines.pipeline_start)
+    directly.
+  - Idempotent. When no matching gate is pending (it was answered already, or the execution ended), nothing is sent and
+    RV(ignore:changed=false).
+author:
+  - cicd.pipelines contributors (@cicd-pipelines)
+options:
+  input_id:
+    description:
+      - The gate to answer. For B(Jenkins), the input step's C(id) (Jenkins upper-cases its first letter; either spelling
+        matches).
+      - Required when several gates are pending at once; otherwise the only pending gate is answered.
+    type: str
+  action:
+    description:
+      - V(approve) lets the execution go on (for B(Jenkins), proceed); V(reject) stops it (for B(Jenkins), abort).
+    type: str
+    choices: [approve, reject]
+    default: approve
+  parameters:
+    description:
+      - Values for the gate's parameters, by name. Parameters left out take the gate's defaults.
+      - Only with O(action=approve).
+    type: dict
+    default: {}
+  gate_timeout:
+    description:
+      - Seconds to wait for the gate to appear when none is pending yet. V(0) does not wait.
+    type: int
+    default: 0
+extends_documentation_fragment:
+  - cicd.pipelines.connection
+  - cicd.pipelines.execution
+  - cicd.pipelines.execution.raw
+  - cicd.pipelines.wait
+  - cicd.pipelines.attributes
+  - cicd.pipelines.attributes.changes
+  - ansible.builtin.action_common_attributes
+seealso:
+  - module: cicd.pipelines.pipeline_start
+  - module: cicd.pipelines.pipeline_info
+'''
+
+EXAMPLES = r'''
+- name: Approve the release gate with parameters, waiting up to 10 minutes for it to appear
+  cicd.pipelines.pipeline_input:
+    execution: "{{ deploy.execution }}"
+    input_id: Release
+    parameters:
+      TARGET: production
+      CHANGE_TICKET: CHG-1234
+    gate_timeout: 600
+
+- name: Reject the pending gate of build 42
+  cicd.pipelines.pipeline_input:
+    vendor: jenkins
+    api_url: https://ci.example.com/jenkins
+    pipeline: shop/deploy
+    execution_id: "42"
+    action: reject
+
+- name: Approve and wait for the deployment to finish
+  cicd.pipelines.pipeline_input:
+    execution: "{{ deploy.execution }}"
+    wait: true
+'''
+
+RETURN = r'''
+execution:
+  description:
+    - The execution, in the same shape for every vendor. Pass it to other modules of this collection as O(ignore:execution).
+  returned: success, and on failure once an execution is known
+  type: dict
+  contains:
+    vendor:
+      description: The vendor that runs it.
+      type: str
+      sample: jenkins
+    pipeline:
+      description: The pipeline's identity as the vendor knows it (Jenkins full job name).
+      type: str
+      sample: team/app/deploy
+    id:
+      description:
+        - The execution's id, always a string (Jenkins build number).
+        - V(null) while the vendor has not assigned one yet (a Jenkins build still in the queue); RV(execution.scope)
+          then addresses it.
+      type: str
+      sample: "42"
+    number:
+      description: The human run number, where the vendor has one.
+      type: int
+      sample: 42
+    status:
+      description:
+        - Normalised status, the same words for every vendor. See the status mapping in the collection's docs.
+      type: str
+      sample: running
+      choices: [queued, running, waiting, succeeded, unstable, failed, aborted, rejected, expired, skipped, unknown]
+    vendor_status:
+      description: The vendor's own status word, untouched.
+      type: str
+      sample: IN_PROGRESS
+    terminal:
+      description: Whether the status is final.
+      type: bool
+      sample: false
+    url:
+      description: Link to the execution in the vendor's web UI.
+      type: str
+      sample: https://ci.example.com/jenkins/job/team/job/app/job/deploy/42/
+    started_at:
+      description: When it started, ISO 8601 UTC.
+      type: str
+      sample: "2026-11-25T10:00:00Z"
+    finished_at:
+      description: When it ended, ISO 8601 UTC; V(null) while it runs.
+      type: str
+      sample: "2026-11-25T10:04:10Z"
+    duration:
+      description: Seconds it ran (so far).
+      type: float
+      sample: 250.0
+    stages:
+      description: Stages in run order (only the ones that started, for Jenkins).
+      type: list
+      elements: dict
+      sample: [{id: "6", name: Build, status: succeeded, vendor_status: SUCCESS, started_at: "2026-11-25T10:00:01Z",
+                finished_at: "2026-11-25T10:02:00Z"}]
+    pending_inputs:
+      description:
+        - Gates waiting for a person, with what each one accepts. Answer them with M(cicd.pipelines.pipeline_input).
+        - Each has C(id), C(stage), C(message), C(kind) (V(approval), V(input) or V(variables)) and C(parameters), a list
+          of C(name), C(type) (V(string), V(text), V(choice), V(boolean), V(password), V(other)), C(required),
+          C(default), C(choices) and C(description).
+      type: list
+      elements: dict
+      sample: [{id: Release, stage: Approval, message: "Release to production?", kind: input,
+                parameters: [{name: TARGET, type: choice, required: false, default: staging,
+                              choices: [staging, production], description: null}]}]
+    parameters:
+      description: The parameters the execution runs with. Password values are not shown.
+      type: dict
+      sample: {VERSION: 1.4.2, TARGET: production}
+    idempotency_key:
+      description: The idempotency key the execution carries, or V(null).
+      type: str
+      sample: shop-deploy-1.4.2
+    previous_id:
+      description: For an execution created by resume or retry, the id of the one it continues.
+      type: str
+      sample: "41"
+    scope:
+      description: What else addresses the execution at the vendor (Jenkins C(queue_id)).
+      type: dict
+      sample: {queue_id: 311}
+    raw:
+      description: The vendor's own payload. Vendor-specific; its shape may change with vendor versions.
+      returned: when O(return_raw=true)
+      type: dict
+elapsed:
+  description: Seconds the task waited.
+  returned: when the task waited
+  type: float
+  sample: 42.5
+timed_out:
+  description: Whether the wait ended at O(wait_timeout) (with O(on_timeout=detach) the task still succeeds).
+  returned: when the task waited
+  type: bool
+  sample: false
+input:
+  description: The gate that was answered (or would be, in check mode), as listed in RV(execution.pending_inputs).
+  returned: when a gate was answered
+  type: dict
+  sample: {id: Release, stage: Approval, message: "Release to production?", kind: input, parameters: []}
+'''
+
+import dataclasses
+
+from ansible_collections.cicd.pipelines.plugins.module_utils._backends._base import INPUT
+from ansible_collections.cicd.pipelines.plugins.module_utils._errors import ValidationError
+from ansible_collections.cicd.pipelines.plugins.module_utils._model import Execution, PendingInput, Status
+from ansible_collections.cicd.pipelines.plugins.module_utils._module import PipelineModule, describe
+
+
+def pick(execution: Execution, input_id: str | None) -> PendingInput | None:
+    """The pending gate to answer, None when there is none; ValidationError when the choice is ambiguous."""
+    if input_id:
+        wanted = input_id[:1].upper() + input_id[1:]
+        return next((g for g in execution.pending_inputs if g.id in (input_id, wanted)), None)
+    if len(execution.pending_inputs) > 1:
+        raise ValidationError('%s has several pending inputs (%s); set input_id'
+                              % (describe(execution), ', '.join(g.id for g in execution.pending_inputs)))
+    return execution.pending_inputs[0] if execution.pending_inputs else None
+
+
+def run(module: PipelineModule) -> dict:
+    params, backend = module.params, module.backend
+    backend.require(INPUT)
+    approve = params['action'] == 'approve'
+    if params['parameters'] and not approve:
+        raise ValidationError('parameters are only sent with action=approve')
+    execution = backend.get(module.target())
+    gate = pick(execution, params['input_id'])
+    if gate is None and params['gate_timeout'] > 0 and not execution.terminal:
+        outcome = module.poller.wait([execution], backend.get_many, lambda e: pick(e, params['input_id']) is not None,
+                                     timeout=params['gate_timeout'], min_interval=params['wait_interval'],
+                                     max_interval=params['wait_max_interval'])
+        execution = outcome.executions[0]
+        gate = pick(execution, params['input_id'])
+    if gate is None:
+        if not execution.terminal:
+            module.warn('%s has no pending input%s (status %s); nothing was answered'
+                        % (describe(execution), ' %r' % params['input_id'] if params['input_id'] else '',
+                           execution.status.value))
+        return module.finish(execution, changed=False, before=execution.status)
+    problems = gate.check_answer(params['parameters']) if approve else []
+    if problems:
+        raise ValidationError('; '.join(problems), execution=execution)
+    before = execution.status
+    if module.check_mode:
+        execution = dataclasses.replace(execution, status=Status.RUNNING if approve else Status.ABORTED,
+                                        pending_inputs=[g for g in execution.pending_inputs if g is not gate])
+    else:
+        execution = backend.answer_input(execution, gate, approve, params['parameters'])
+    result = module.finish(execution, changed=True, before=before,
+                           expect=() if approve else (Status.ABORTED, Status.REJECTED))
+    result['input'] = dataclasses.asdict(gate)
+    return result
+
+
+def main() -> None:
+    module = PipelineModule(dict(
+        input_id=dict(type='str'),
+        action=dict(type='str', default='approve', choices=['approve', 'reject']),
+        parameters=dict(type='dict', default={}),
+        gate_timeout=dict(type='int', default=0),
+    ))
+    module.run(run)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,185 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) cicd.pipelines contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: pipeline_retry
+short_description: Run the failed part of a CI/CD pipeline execution again
+version_added: 0.1.0
+description:
+  - Runs a failed, unstable, aborted, rejected or expired execution again, the vendor's native way.
+  - B(Jenkins) restarts a Declarative Pipeline from its first stage that did not succeed; where that is not available,
+    rebuilds it (Replay's "Rebuild", same script and parameters); for jobs without that, starts the job again with the
+    same parameters. The new build is returned with RV(execution.previous_id) set to the original.
+  - Idempotent. If the execution is still active or succeeded, or was retried already (the vendor's lineage links a
+    newer execution to it), that execution is returned with RV(ignore:changed=false) and nothing is started.
+  - A retry whose answer is lost is looked up through the lineage before it would ever be sent again.
+author:
+  - cicd.pipelines contributors (@cicd-pipelines)
+extends_documentation_fragment:
+  - cicd.pipelines.connection
+  - cicd.pipelines.execution
+  - cicd.pipelines.execution.raw
+  - cicd.pipelines.wait
+  - cicd.pipelines.attributes
+  - cicd.pipelines.attributes.changes
+  - ansible.builtin.action_common_attributes
+notes:
+  - For B(Jenkins), a build with password parameters can be restarted from a stage but not rebuilt with the same
+    parameters, because Jenkins does not reveal password values.
+seealso:
+  - module: cicd.pipelines.pipeline_resume
+  - module: cicd.pipelines.pipeline_start
+'''
+
+EXAMPLES = r'''
+- name: Retry the failed deployment once and wait for the result
+  cicd.pipelines.pipeline_retry:
+    execution: "{{ deploy.execution }}"
+    wait: true
+  register: retried
+
+- name: Retry build 41 of a job
+  cicd.pipelines.pipeline_retry:
+    vendor: jenkins
+    api_url: https://ci.example.com/jenkins
+    pipeline: team/app/integration-tests
+    execution_id: "41"
+'''
+
+RETURN = r'''
+execution:
+  description:
+    - The execution, in the same shape for every vendor. Pass it to other modules of this collection as O(ignore:execution).
+  returned: success, and on failure once an execution is known
+  type: dict
+  contains:
+    vendor:
+      description: The vendor that runs it.
+      type: str
+      sample: jenkins
+    pipeline:
+      description: The pipeline's identity as the vendor knows it (Jenkins full job name).
+      type: str
+      sample: team/app/deploy
+    id:
+      description:
+        - The execution's id, always a string (Jenkins build number).
+        - V(null) while the vendor has not assigned one yet (a Jenkins build still in the queue); RV(execution.scope)
+          then addresses it.
+      type: str
+      sample: "42"
+    number:
+      description: The human run number, where the vendor has one.
+      type: int
+      sample: 42
+    status:
+      description:
+        - Normalised status, the same words for every vendor. See the status mapping in the collection's docs.
+      type: str
+      sample: running
+      choices: [queued, running, waiting, succeeded, unstable, failed, aborted, rejected, expired, skipped, unknown]
+    vendor_status:
+      description: The vendor's own status word, untouched.
+      type: str
+      sample: IN_PROGRESS
+    terminal:
+      description: Whether the status is final.
+      type: bool
+      sample: false
+    url:
+      description: Link to the execution in the vendor's web UI.
+      type: str
+      sample: https://ci.example.com/jenkins/job/team/job/app/job/deploy/42/
+    started_at:
+      description: When it started, ISO 8601 UTC.
+      type: str
+      sample: "2026-11-25T10:00:00Z"
+    finished_at:
+      description: When it ended, ISO 8601 UTC; V(null) while it runs.
+      type: str
+      sample: "2026-11-25T10:04:10Z"
+    duration:
+      description: Seconds it ran (so far).
+      type: float
+      sample: 250.0
+    stages:
+      description: Stages in run order (only the ones that started, for Jenkins).
+      type: list
+      elements: dict
+      sample: [{id: "6", name: Build, status: succeeded, vendor_status: SUCCESS, started_at: "2026-11-25T10:00:01Z",
+                finished_at: "2026-11-25T10:02:00Z"}]
+    pending_inputs:
+      description:
+        - Gates waiting for a person, with what each one accepts. Answer them with M(cicd.pipelines.pipeline_input).
+        - Each has C(id), C(stage), C(message), C(kind) (V(approval), V(input) or V(variables)) and C(parameters), a list
+          of C(name), C(type) (V(string), V(text), V(choice), V(boolean), V(password), V(other)), C(required),
+          C(default), C(choices) and C(description).
+      type: list
+      elements: dict
+      sample: [{id: Release, stage: Approval, message: "Release to production?", kind: input,
+                parameters: [{name: TARGET, type: choice, required: false, default: staging,
+                              choices: [staging, production], description: null}]}]
+    parameters:
+      description: The parameters the execution runs with. Password values are not shown.
+      type: dict
+      sample: {VERSION: 1.4.2, TARGET: production}
+    idempotency_key:
+      description: The idempotency key the execution carries, or V(null).
+      type: str
+      sample: shop-deploy-1.4.2
+    previous_id:
+      description: For an execution created by resume or retry, the id of the one it continues.
+      type: str
+      sample: "41"
+    scope:
+      description: What else addresses the execution at the vendor (Jenkins C(queue_id)).
+      type: dict
+      sample: {queue_id: 311}
+    raw:
+      description: The vendor's own payload. Vendor-specific; its shape may change with vendor versions.
+      returned: when O(return_raw=true)
+      type: dict
+elapsed:
+  description: Seconds the task waited.
+  returned: when the task waited
+  type: float
+  sample: 42.5
+timed_out:
+  description: Whether the wait ended at O(wait_timeout) (with O(on_timeout=detach) the task still succeeds).
+  returned: when the task waited
+  type: bool
+  sample: false
+'''
+
+from ansible_collections.cicd.pipelines.plugins.module_utils._backends._base import RETRY
+from ansible_collections.cicd.pipelines.plugins.module_utils._model import Execution, Status
+from ansible_collections.cicd.pipelines.plugins.module_utils._module import PipelineModule
+
+
+def run(module: PipelineModule) -> dict:
+    backend = module.backend
+    backend.require(RETRY)
+    execution = backend.get(module.target())
+    done = module.continued(execution, RETRY)
+    if done is not None:
+        return done
+    if module.check_mode:
+        predicted = Execution(vendor=execution.vendor, pipeline=execution.pipeline, status=Status.QUEUED,
+                              parameters=execution.parameters, previous_id=execution.id)
+        return module.finish(predicted, changed=True, before=execution.status)
+    retried = module.settle(backend.retry(execution))
+    return module.finish(retried, changed=True, before=execution.status)
+
+
+def main() -> None:
+    module = PipelineModule()
+    module.run(run)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,274 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) cicd.pipelines contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: pipeline_start
+short_description: Start a CI/CD pipeline execution exactly once
+version_added: 0.1.0
+description:
+  - Starts an execution of a pipeline with parameters and returns the real execution (for Jenkins, the build the queue
+    item became, never a guessed build number).
+  - Idempotent. With O(idempotency_key), an execution of the pipeline that carries the key and is active or succeeded is
+    returned with RV(ignore:changed=false) instead of starting another. Without a key, one is derived from the pipeline and
+    its parameters, and only an B(active) execution with the same inputs is reused, so the same inputs never run twice
+    at once. O(force=true) always starts a new execution.
+  - Parameter names and values are checked against the pipeline's definition before anything is started.
+  - When a start request's answer is lost (timeout, reset connection), the module looks the execution up by its key
+    before it would ever send the request again.
+author:
+  - cicd.pipelines contributors (@cicd-pipelines)
+options:
+  pipeline:
+    description:
+      - The pipeline to start. For B(Jenkins), the full job name with folders, for example C(team/app/deploy).
+    type: str
+    required: true
+  parameters:
+    description:
+      - Parameter values, by name. Unknown names and values outside a choice parameter's choices are refused before
+        anything is started; the message lists the pipeline's real parameters.
+      - Parameters left out take the pipeline's defaults.
+    type: dict
+    default: {}
+  idempotency_key:
+    description:
+      - A key naming this start, for example C(shop-deploy-1.4.2). If an execution of the pipeline carrying it is
+        active or succeeded, it is returned and nothing is started. Use it in release playbooks so a re-run of a
+        finished release changes nothing.
+      - For B(Jenkins), the key travels in the build parameter C(CICD_IDEMPOTENCY_KEY) when the job declares it (a string
+        parameter; the key then arrives atomically with the build). Otherwise it is written to the build description
+        once the build leaves the queue, and a warning says so. See the collection's Jenkins guide.
+    type: str
+  force:
+    description:
+      - Start a new execution even if one with the same key or inputs exists.
+    type: bool
+    default: false
+  revision:
+    description:
+      - Source revision (branch, tag or commit) to build, for vendors that take one apart from parameters.
+      - For B(Jenkins), not supported; pass the revision as a build parameter.
+    type: str
+  notes:
+    description:
+      - A free-text note stored with the execution. For B(Jenkins), written to the build description.
+    type: str
+extends_documentation_fragment:
+  - cicd.pipelines.connection
+  - cicd.pipelines.wait
+  - cicd.pipelines.execution.raw
+  - cicd.pipelines.attributes
+  - cicd.pipelines.attributes.changes
+  - ansible.builtin.action_common_attributes
+notes:
+  - Without O(wait), the module still follows a Jenkins queue item until it becomes a build (bounded by
+    O(wait_timeout)), so RV(execution.id) is the real build number. If it is still queued then, RV(execution.id) is
+    V(null) and C(queue_id) in RV(execution.scope) addresses it; pass RV(execution) to M(cicd.pipelines.pipeline_info).
+seealso:
+  - module: cicd.pipelines.pipeline_info
+  - module: cicd.pipelines.pipeline_input
+  - module: cicd.pipelines.pipeline_cancel
+'''
+
+EXAMPLES = r'''
+- name: Configure every cicd.pipelines module once
+  module_defaults:
+    group/cicd.pipelines.pipelines:
+      vendor: jenkins
+      api_url: https://ci.example.com/jenkins
+      username: release-bot
+      api_token: "{{ vault_jenkins_token }}"
+  block:
+    - name: Start the deployment of 1.4.2, once per release
+      cicd.pipelines.pipeline_start:
+        pipeline: shop/deploy
+        parameters:
+          VERSION: 1.4.2
+          TARGET: production
+        idempotency_key: shop-deploy-1.4.2
+      register: deploy
+
+    - name: Start a build and wait for it to finish (fails the task unless it succeeds)
+      cicd.pipelines.pipeline_start:
+        pipeline: shop/build
+        parameters:
+          VERSION: 1.4.2
+        wait: true
+        wait_timeout: 1800
+
+    - name: Start and wait only until it stops at an approval gate (or ends)
+      cicd.pipelines.pipeline_start:
+        pipeline: shop/deploy
+        parameters:
+          VERSION: 1.4.2
+        idempotency_key: shop-deploy-1.4.2
+        wait_for: [waiting, succeeded, failed, aborted, unstable]
+
+- name: Credentials from the Jenkins CLI's environment variables (JENKINS_URL, JENKINS_USER_ID, JENKINS_API_TOKEN)
+  cicd.pipelines.pipeline_start:
+    vendor: jenkins
+    pipeline: team/app/nightly
+    force: true
+'''
+
+RETURN = r'''
+execution:
+  description:
+    - The execution, in the same shape for every vendor. Pass it to other modules of this collection as O(ignore:execution).
+  returned: success, and on failure once an execution is known
+  type: dict
+  contains:
+    vendor:
+      description: The vendor that runs it.
+      type: str
+      sample: jenkins
+    pipeline:
+      description: The pipeline's identity as the vendor knows it (Jenkins full job name).
+      type: str
+      sample: team/app/deploy
+    id:
+      description:
+        - The execution's id, always a string (Jenkins build number).
+        - V(null) while the vendor has not assigned one yet (a Jenkins build still in the queue); RV(execution.scope)
+          then addresses it.
+      type: str
+      sample: "42"
+    number:
+      description: The human run number, where the vendor has one.
+      type: int
+      sample: 42
+    status:
+      description:
+        - Normalised status, the same words for every vendor. See the status mapping in the collection's docs.
+      type: str
+      sample: running
+      choices: [queued, running, waiting, succeeded, unstable, failed, aborted, rejected, expired, skipped, unknown]
+    vendor_status:
+      description: The vendor's own status word, untouched.
+      type: str
+      sample: IN_PROGRESS
+    terminal:
+      description: Whether the status is final.
+      type: bool
+      sample: false
+    url:
+      description: Link to the execution in the vendor's web UI.
+      type: str
+      sample: https://ci.example.com/jenkins/job/team/job/app/job/deploy/42/
+    started_at:
+      description: When it started, ISO 8601 UTC.
+      type: str
+      sample: "2026-11-25T10:00:00Z"
+    finished_at:
+      description: When it ended, ISO 8601 UTC; V(null) while it runs.
+      type: str
+      sample: "2026-11-25T10:04:10Z"
+    duration:
+      description: Seconds it ran (so far).
+      type: float
+      sample: 250.0
+    stages:
+      description: Stages in run order (only the ones that started, for Jenkins).
+      type: list
+      elements: dict
+      sample: [{id: "6", name: Build, status: succeeded, vendor_status: SUCCESS, started_at: "2026-11-25T10:00:01Z",
+                finished_at: "2026-11-25T10:02:00Z"}]
+    pending_inputs:
+      description:
+        - Gates waiting for a person, with what each one accepts. Answer them with M(cicd.pipelines.pipeline_input).
+        - Each has C(id), C(stage), C(message), C(kind) (V(approval), V(input) or V(variables)) and C(parameters), a list
+          of C(name), C(type) (V(string), V(text), V(choice), V(boolean), V(password), V(other)), C(required),
+          C(default), C(choices) and C(description).
+      type: list
+      elements: dict
+      sample: [{id: Release, stage: Approval, message: "Release to production?", kind: input,
+                parameters: [{name: TARGET, type: choice, required: false, default: staging,
+                              choices: [staging, production], description: null}]}]
+    parameters:
+      description: The parameters the execution runs with. Password values are not shown.
+      type: dict
+      sample: {VERSION: 1.4.2, TARGET: production}
+    idempotency_key:
+      description: The idempotency key the execution carries, or V(null).
+      type: str
+      sample: shop-deploy-1.4.2
+    previous_id:
+      description: For an execution created by resume or retry, the id of the one it continues.
+      type: str
+      sample: "41"
+    scope:
+      description: What else addresses the execution at the vendor (Jenkins C(queue_id)).
+      type: dict
+      sample: {queue_id: 311}
+    raw:
+      description: The vendor's own payload. Vendor-specific; its shape may change with vendor versions.
+      returned: when O(return_raw=true)
+      type: dict
+elapsed:
+  description: Seconds the task waited.
+  returned: when the task waited
+  type: float
+  sample: 42.5
+timed_out:
+  description: Whether the wait ended at O(wait_timeout) (with O(on_timeout=detach) the task still succeeds).
+  returned: when the task waited
+  type: bool
+  sample: false
+'''
+
+from ansible_collections.cicd.pipelines.plugins.module_utils._backends._base import START
+from ansible_collections.cicd.pipelines.plugins.module_utils._errors import InvalidState, ValidationError
+from ansible_collections.cicd.pipelines.plugins.module_utils._model import (
+    Execution, StartRequest, Status, check_values, derive_key,
+)
+from ansible_collections.cicd.pipelines.plugins.module_utils._module import PipelineModule
+
+
+def run(module: PipelineModule) -> dict:
+    params, backend = module.params, module.backend
+    backend.require(START)
+    info = backend.describe_pipeline(params['pipeline'])
+    problems = check_values(info.parameters, params['parameters'], 'pipeline %r' % info.pipeline)
+    if problems:
+        raise ValidationError('; '.join(problems))
+    if not info.startable:
+        raise InvalidState('pipeline %r cannot be started: %s' % (info.pipeline, info.reason))
+    explicit = params['idempotency_key']
+    request = StartRequest(pipeline=info.pipeline, parameters=params['parameters'], revision=params['revision'],
+                           notes=params['notes'], key_derived=not explicit,
+                           key=explicit or derive_key(info.pipeline, params['parameters'], params['revision']))
+    if not params['force']:
+        # An explicit key also matches a finished success (the release already happened); a derived
+        # key only matches what is still running, so the same inputs can run again later.
+        reusable = [e for e in backend.find_started(request)
+                    if e.status.active or (explicit and e.status == Status.SUCCEEDED)]
+        if reusable:
+            found = sorted(reusable, key=lambda e: not e.status.active)[0]
+            return module.finish(backend.get(found), changed=False, before=found.status)
+    if module.check_mode:
+        predicted = Execution(vendor=module.vendor, pipeline=info.pipeline, status=Status.QUEUED, url=info.url,
+                              parameters=dict(params['parameters']), idempotency_key=request.key)
+        return module.finish(predicted, changed=True)
+    execution = module.settle(backend.start(request), request)
+    return module.finish(execution, changed=True)
+
+
+def main() -> None:
+    module = PipelineModule(dict(
+        pipeline=dict(type='str', required=True),
+        parameters=dict(type='dict', default={}),
+        idempotency_key=dict(type='str', no_log=False),
+        force=dict(type='bool', default=False),
+        revision=dict(type='str'),
+        notes=dict(type='str'),
+    ), identity=False)
+    module.run(run)
+
+
+if __name__ == '__main__':
+    main()

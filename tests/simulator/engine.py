@@ -1,0 +1,413 @@
+"""Vendor-neutral execution engine: executions of scenario pipelines on a simulated clock.
+
+Contract
+--------
+* An :class:`Execution` is created *queued* by :meth:`Engine.submit`; it starts once its
+  ``not_before`` time has passed (quiet period / delay) and, for a non-concurrent
+  pipeline, no other execution of that pipeline is running or waiting. Starting assigns
+  the per-pipeline run ``number`` (as Jenkins does when an item leaves the queue).
+* Stages run in order. A stage with a gate enters ``waiting`` until :meth:`Engine.answer_gate`
+  (approve: the stage then runs its ``duration``; reject: the execution ends ``aborted``,
+  reason ``rejected``) or until the gate's timeout (``aborted``, reason ``expired``).
+* A stage whose completion is one of the pipeline's first ``fail_times`` completions of
+  that stage ends ``failed`` (execution ends ``failed``, later stages never start) or
+  ``unstable`` (execution continues and ends ``unstable``).
+* :meth:`Engine.stop` ends a running/waiting execution ``aborted`` (reason ``stopped``);
+  :meth:`Engine.cancel` turns a queued one into ``cancelled`` (it never gets a number).
+* Executions created with ``start_stage`` (restart from stage) report the earlier stages
+  ``skipped`` and spend no time in them.
+
+State is advanced lazily: every reader or actor calls :meth:`Engine.sync` (under
+``Engine.lock``), which replays all due events in time order up to ``clock.now()``.
+No background thread exists, so the same inputs always give the same history.
+"""
+from __future__ import annotations
+
+import dataclasses
+import threading
+import typing as t
+
+from .clock import Clock
+from .scenario import PipelineSpec, Scenario, StageSpec
+
+# Execution states and stage statuses, in engine words (vendor modules translate them).
+QUEUED, RUNNING, WAITING = 'queued', 'running', 'waiting'
+SUCCEEDED, UNSTABLE, FAILED, ABORTED, CANCELLED = 'succeeded', 'unstable', 'failed', 'aborted', 'cancelled'
+PENDING, SKIPPED = 'pending', 'skipped'
+TERMINAL = frozenset((SUCCEEDED, UNSTABLE, FAILED, ABORTED, CANCELLED))
+
+
+class EngineError(Exception):
+    """An operation is not possible in the execution's current state."""
+
+
+@dataclasses.dataclass
+class Trigger:
+    """Why an execution exists: ``kind`` is user, restart, rebuild or replay."""
+
+    kind: str = 'user'
+    user: str | None = None
+    origin_id: int | None = None
+    origin_number: int | None = None
+    stage: str | None = None
+
+
+@dataclasses.dataclass
+class GateAnswer:
+    """How a gate was settled."""
+
+    approved: bool
+    user: str | None
+    at: float
+    values: dict[str, t.Any] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass
+class StageRun:
+    """One stage of one execution."""
+
+    spec: StageSpec
+    status: str = PENDING
+    started_at: float | None = None
+    finished_at: float | None = None
+    ends_at: float | None = None          # while running: when the stage completes
+    waiting_since: float | None = None    # while a gate is pending
+    paused: float = 0.0                   # total seconds spent waiting on the gate
+    error: str | None = None
+    answer: GateAnswer | None = None
+
+    @property
+    def name(self) -> str:
+        """The stage name."""
+        return self.spec.name
+
+
+@dataclasses.dataclass
+class Execution:
+    """One execution (Jenkins: queue item, then build) of a pipeline."""
+
+    id: int
+    spec: PipelineSpec
+    parameters: dict[str, t.Any]
+    trigger: Trigger
+    submitted_at: float
+    not_before: float
+    start_stage: int = 0
+    number: int | None = None
+    state: str = QUEUED
+    reason: str | None = None             # failed/stopped/rejected/expired/cancelled
+    ended_by: str | None = None           # user who stopped/rejected/cancelled
+    started_at: float | None = None
+    finished_at: float | None = None
+    blocked_since: float | None = None
+    description: str | None = None
+    unstable: bool = False
+    stages: list[StageRun] = dataclasses.field(default_factory=list)
+    vendor_data: dict[str, t.Any] = dataclasses.field(default_factory=dict)
+
+    @property
+    def vendor(self) -> str:
+        """Vendor of the pipeline."""
+        return self.spec.vendor
+
+    @property
+    def pipeline(self) -> str:
+        """Pipeline name."""
+        return self.spec.name
+
+    @property
+    def terminal(self) -> bool:
+        """Whether the execution has ended (including cancelled while queued)."""
+        return self.state in TERMINAL
+
+    @property
+    def left_queue_at(self) -> float | None:
+        """When it stopped being queued (started or cancelled)."""
+        return self.started_at if self.started_at is not None else (self.finished_at if self.state == CANCELLED else None)
+
+    def current_stage(self) -> StageRun | None:
+        """The running or waiting stage, if any."""
+        return next((s for s in self.stages if s.status in (RUNNING, WAITING)), None)
+
+    def pending_gate(self) -> StageRun | None:
+        """The stage whose gate waits for an answer, if any."""
+        return next((s for s in self.stages if s.status == WAITING), None)
+
+    def to_dict(self) -> dict[str, t.Any]:
+        """Engine view for ``/_sim/executions`` (secret parameter values redacted)."""
+        def stamp(value: float | None) -> float | None:
+            return None if value is None else round(value, 3)
+        params = {k: ('********' if (self.spec.parameter(k) and self.spec.parameter(k).secret) else v) for k, v in self.parameters.items()}
+        return {
+            'id': self.id, 'vendor': self.vendor, 'pipeline': self.pipeline, 'number': self.number, 'state': self.state,
+            'reason': self.reason, 'ended_by': self.ended_by, 'parameters': params, 'description': self.description,
+            'trigger': dataclasses.asdict(self.trigger), 'submitted_at': stamp(self.submitted_at), 'not_before': stamp(self.not_before),
+            'started_at': stamp(self.started_at), 'finished_at': stamp(self.finished_at), 'start_stage': self.start_stage,
+            'stages': [{'name': s.name, 'status': s.status, 'started_at': stamp(s.started_at), 'finished_at': stamp(s.finished_at),
+                        'paused': round(s.paused, 3), 'error': s.error,
+                        'answer': None if s.answer is None else {'approved': s.answer.approved, 'user': s.answer.user, 'at': stamp(s.answer.at),
+                                                                 'values': {k: ('********' if _secret_gate_value(s.spec, k) else v)
+                                                                            for k, v in s.answer.values.items()}}}
+                       for s in self.stages],
+        }
+
+
+def _secret_gate_value(stage: StageSpec, name: str) -> bool:
+    return bool(stage.gate and any(p.name == name and p.secret for p in stage.gate.parameters))
+
+
+class Engine:
+    """All executions of all vendors. Callers hold :attr:`lock` around every use."""
+
+    def __init__(self, scenario: Scenario, speed: float | None = None, clock: Clock | None = None) -> None:
+        self.lock = threading.RLock()
+        self.scenario = scenario
+        # A speed given here (CLI --speed, or an explicit clock's) wins over the scenario's until a new scenario is loaded.
+        self._speed_override = clock.speed if clock is not None and speed is None else speed
+        self.clock = clock or Clock(scenario.speed if speed is None else speed)
+        self._cursor = self.clock.now()
+        self.reset()
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def reset(self, keep_speed: bool = False) -> None:
+        """Forget all executions and failure counters; speed back to the scenario's (or CLI's)."""
+        with self.lock:
+            self._executions: dict[int, Execution] = {}
+            self._active: dict[int, Execution] = {}
+            self._next_id = 1
+            self._numbers: dict[tuple[str, str], int] = {}
+            self._completions: dict[tuple[str, str, str], int] = {}
+            self.created: dict[tuple[str, str], int] = {}
+            self.started: dict[tuple[str, str], int] = {}
+            if not keep_speed:
+                self.clock.set_speed(self.scenario.speed if self._speed_override is None else self._speed_override)
+            self._cursor = self.clock.now()
+
+    def load(self, scenario: Scenario) -> None:
+        """Replace the scenario (its speed wins over a CLI speed) and reset."""
+        with self.lock:
+            self.scenario = scenario
+            self._speed_override = None
+            self.reset()
+
+    # -- queries ---------------------------------------------------------------------------
+    def pipeline(self, vendor: str, name: str) -> PipelineSpec | None:
+        """The pipeline spec, or None."""
+        return next((p for p in self.scenario.pipelines if p.vendor == vendor and p.name == name), None)
+
+    def pipelines(self, vendor: str) -> list[PipelineSpec]:
+        """All pipelines of a vendor, in scenario order."""
+        return [p for p in self.scenario.pipelines if p.vendor == vendor]
+
+    def get(self, execution_id: int) -> Execution | None:
+        """Execution by engine id."""
+        return self._executions.get(execution_id)
+
+    def executions(self, vendor: str | None = None, pipeline: str | None = None) -> list[Execution]:
+        """Executions (oldest first), optionally filtered."""
+        return [e for e in self._executions.values()
+                if (vendor is None or e.vendor == vendor) and (pipeline is None or e.pipeline == pipeline)]
+
+    def runs(self, vendor: str, pipeline: str) -> list[Execution]:
+        """Started executions of a pipeline, newest first (Jenkins builds order)."""
+        found = [e for e in self._executions.values() if e.vendor == vendor and e.pipeline == pipeline and e.number is not None]
+        return sorted(found, key=lambda e: t.cast(int, e.number), reverse=True)
+
+    def by_number(self, vendor: str, pipeline: str, number: int) -> Execution | None:
+        """Started execution by run number."""
+        return next((e for e in self._executions.values()
+                     if e.vendor == vendor and e.pipeline == pipeline and e.number == number), None)
+
+    def next_number(self, vendor: str, pipeline: str) -> int:
+        """The number the next started execution of the pipeline gets."""
+        return self._numbers.get((vendor, pipeline), 0) + 1
+
+    def is_blocked(self, execution: Execution) -> bool:
+        """Whether a queued execution of a non-concurrent pipeline must wait for another run."""
+        if execution.spec.concurrent:
+            return False
+        return any(e is not execution and e.pipeline == execution.pipeline and e.vendor == execution.vendor
+                   and e.state in (RUNNING, WAITING) for e in self._active.values())
+
+    def blocker(self, execution: Execution) -> Execution | None:
+        """The run that blocks a queued execution, if any."""
+        return next((e for e in self._active.values() if e is not execution and e.vendor == execution.vendor
+                     and e.pipeline == execution.pipeline and e.state in (RUNNING, WAITING)), None)
+
+    # -- time ------------------------------------------------------------------------------
+    def now(self) -> float:
+        """Current simulated time (does not advance executions)."""
+        return self.clock.now()
+
+    def sync(self) -> float:
+        """Apply every event due up to now, in time order; return now."""
+        with self.lock:
+            now = max(self.clock.now(), self._cursor)
+            while True:
+                event = self._next_event(now)
+                if event is None:
+                    break
+                when, execution, kind = event
+                self._cursor = max(self._cursor, when)
+                self._apply(kind, execution, self._cursor)
+            self._cursor = now
+            for execution in self._active.values():
+                if execution.state == QUEUED and execution.not_before <= now and execution.blocked_since is None:
+                    execution.blocked_since = execution.not_before
+            return now
+
+    def _next_event(self, now: float) -> tuple[float, Execution, str] | None:
+        """The earliest due event (ties: oldest execution first)."""
+        best_key: tuple[float, int] | None = None
+        best: tuple[float, Execution, str] | None = None
+        for execution in self._active.values():
+            candidate: tuple[float, str] | None = None
+            if execution.state == QUEUED:
+                if execution.not_before <= now and not self.is_blocked(execution):
+                    candidate = (execution.not_before, 'start')
+            else:
+                stage = execution.current_stage()
+                if stage is not None and stage.status == RUNNING and stage.ends_at is not None and stage.ends_at <= now:
+                    candidate = (stage.ends_at, 'stage_end')
+                elif stage is not None and stage.status == WAITING and stage.spec.gate and stage.spec.gate.timeout is not None:
+                    expiry = t.cast(float, stage.waiting_since) + stage.spec.gate.timeout
+                    if expiry <= now:
+                        candidate = (expiry, 'gate_timeout')
+            if candidate is not None and (best_key is None or (candidate[0], execution.id) < best_key):
+                best_key = (candidate[0], execution.id)
+                best = (candidate[0], execution, candidate[1])
+        return best
+
+    def _apply(self, kind: str, execution: Execution, when: float) -> None:
+        if kind == 'start':
+            key = (execution.vendor, execution.pipeline)
+            if execution.number is None:
+                self._numbers[key] = self._numbers.get(key, 0) + 1
+                execution.number = self._numbers[key]
+            self.started[key] = self.started.get(key, 0) + 1
+            execution.started_at = when
+            execution.state = RUNNING
+            self._enter_stage(execution, 0, when)
+        elif kind == 'stage_end':
+            stage = t.cast(StageRun, execution.current_stage())
+            self._complete_stage(execution, stage, when)
+        elif kind == 'gate_timeout':
+            stage = t.cast(StageRun, execution.pending_gate())
+            stage.paused += when - t.cast(float, stage.waiting_since)
+            stage.waiting_since = None
+            self._abort(execution, stage, when, 'expired', None)
+
+    def _enter_stage(self, execution: Execution, index: int, when: float) -> None:
+        while index < len(execution.stages):
+            stage = execution.stages[index]
+            stage.started_at = when
+            if index < execution.start_stage:
+                stage.status, stage.finished_at = SKIPPED, when
+                index += 1
+                continue
+            if stage.spec.gate is not None:
+                stage.status, stage.waiting_since = WAITING, when
+                execution.state = WAITING
+            else:
+                stage.status, stage.ends_at = RUNNING, when + stage.spec.duration
+                execution.state = RUNNING
+            return
+        self._finish(execution, UNSTABLE if execution.unstable else SUCCEEDED, None, when)
+
+    def _complete_stage(self, execution: Execution, stage: StageRun, when: float) -> None:
+        key = (execution.vendor, execution.pipeline, stage.name)
+        done = self._completions.get(key, 0)
+        self._completions[key] = done + 1
+        stage.finished_at, stage.ends_at = when, None
+        if done < stage.spec.fail_times and stage.spec.fail_result == 'FAILURE':
+            stage.status, stage.error = FAILED, 'script returned exit code 1'
+            self._finish(execution, FAILED, 'failed', when)
+            return
+        if done < stage.spec.fail_times:
+            stage.status, execution.unstable = UNSTABLE, True
+        else:
+            stage.status = SUCCEEDED
+        execution.state = RUNNING
+        self._enter_stage(execution, execution.stages.index(stage) + 1, when)
+
+    def _abort(self, execution: Execution, stage: StageRun | None, when: float, reason: str, user: str | None) -> None:
+        if stage is not None:
+            stage.status, stage.finished_at, stage.ends_at = ABORTED, when, None
+        execution.ended_by = user
+        self._finish(execution, ABORTED, reason, when)
+
+    def _finish(self, execution: Execution, state: str, reason: str | None, when: float) -> None:
+        execution.state, execution.reason, execution.finished_at = state, reason, when
+        self._active.pop(execution.id, None)
+
+    # -- actions ---------------------------------------------------------------------------
+    def submit(self, spec: PipelineSpec, parameters: dict[str, t.Any], trigger: Trigger, *, delay: float | None = None,
+               start_stage: int = 0, number_now: bool = False) -> Execution:
+        """Queue a new execution; it may start after ``delay`` (default: the pipeline's quiet period).
+
+        ``number_now`` assigns the run number at once (vendors whose executions are numbered
+        on creation); otherwise it is assigned when the execution starts.
+        """
+        with self.lock:
+            now = self.sync()
+            execution = Execution(id=self._next_id, spec=spec, parameters=dict(parameters), trigger=trigger, submitted_at=now,
+                                  not_before=now + (spec.quiet_period if delay is None else delay), start_stage=start_stage,
+                                  stages=[StageRun(spec=s) for s in spec.stages])
+            self._next_id += 1
+            key = (spec.vendor, spec.name)
+            if number_now:
+                self._numbers[key] = self._numbers.get(key, 0) + 1
+                execution.number = self._numbers[key]
+            self.created[key] = self.created.get(key, 0) + 1
+            self._executions[execution.id] = execution
+            self._active[execution.id] = execution
+            return execution
+
+    def cancel(self, execution: Execution, user: str | None = None) -> None:
+        """Cancel a queued execution (it leaves the queue without ever running)."""
+        with self.lock:
+            now = self.sync()
+            if execution.state != QUEUED:
+                raise EngineError('execution %d is not queued' % execution.id)
+            execution.ended_by = user
+            self._finish(execution, CANCELLED, 'cancelled', now)
+
+    def stop(self, execution: Execution, user: str | None = None) -> bool:
+        """Abort a running or waiting execution now; False (no-op) if it is not active."""
+        with self.lock:
+            now = self.sync()
+            if execution.state not in (RUNNING, WAITING):
+                return False
+            stage = execution.current_stage()
+            if stage is not None and stage.waiting_since is not None:
+                stage.paused += now - stage.waiting_since
+                stage.waiting_since = None
+            self._abort(execution, stage, now, 'stopped', user)
+            return True
+
+    def answer_gate(self, execution: Execution, approve: bool, values: dict[str, t.Any] | None = None, user: str | None = None) -> None:
+        """Settle the pending gate: approve (with parameter values) or reject."""
+        with self.lock:
+            now = self.sync()
+            stage = execution.pending_gate()
+            if stage is None:
+                raise EngineError('execution %d has no pending gate' % execution.id)
+            stage.paused += now - t.cast(float, stage.waiting_since)
+            stage.waiting_since = None
+            stage.answer = GateAnswer(approved=approve, user=user, at=now, values=dict(values or {}))
+            if not approve:
+                self._abort(execution, stage, now, 'rejected', user)
+                return
+            stage.status, stage.ends_at = RUNNING, now + stage.spec.duration
+            execution.state = RUNNING
+
+    def restartable_stages(self, execution: Execution) -> list[str]:
+        """Stages an execution may be restarted from: the ones it reached (or skipped for a restart)."""
+        return [s.name for s in execution.stages if s.status != PENDING]
+
+    def counters(self) -> dict[str, dict[str, dict[str, int]]]:
+        """Executions created/started per vendor and pipeline."""
+        out: dict[str, dict[str, dict[str, int]]] = {}
+        for (vendor, name), count in self.created.items():
+            out.setdefault(vendor, {})[name] = {'created': count, 'started': self.started.get((vendor, name), 0)}
+        return out

@@ -1,0 +1,285 @@
+"""Core Jenkins endpoints: root, crumb issuer, whoami, queue, jobs, build triggers, builds, stop.
+
+Every handler takes a :class:`~.web.Ctx` (authenticated request) and returns a Response;
+helpers raise :class:`~.web.HttpError` to answer with an error page.
+"""
+from __future__ import annotations
+
+import json
+import typing as t
+
+from .. import engine as eng
+from ..engine import Execution, Trigger
+from ..httpcore import Response, Router, text_response
+from ..scenario import ParameterSpec, PipelineSpec
+from . import model
+from .web import Ctx, HttpError, api_response, error_page, exception_page, html_page, job_name_from_path, run_path
+
+JOB = r'(?P<job>(?:/job/[^/]+)+)'
+PERMALINKS = 'lastBuild|lastCompletedBuild|lastSuccessfulBuild|lastStableBuild|lastFailedBuild|lastUnstableBuild|lastUnsuccessfulBuild'
+RUN = JOB + r'/(?P<run>[0-9]+|%s)' % PERMALINKS
+API = r'/api/(?P<fmt>json|python)/?'
+
+
+# -- lookups shared with routes_pipeline -------------------------------------------------------
+def not_found(ctx: Ctx) -> HttpError:
+    """The 404 every unknown item gives."""
+    return HttpError(error_page(404, 'Not Found', ctx.request))
+
+
+def find_job(ctx: Ctx) -> tuple[str, PipelineSpec | None]:
+    """(full name, spec) of the matched ``/job/...`` path; spec None for a folder; 404 if unknown."""
+    name = job_name_from_path(t.cast(t.Any, ctx.request.match).group('job'))
+    items = ctx.items()
+    if name not in items:
+        raise not_found(ctx)
+    return name, items[name]
+
+
+def find_pipeline(ctx: Ctx) -> PipelineSpec:
+    """The matched job (not a folder)."""
+    spec = find_job(ctx)[1]
+    if spec is None:
+        raise not_found(ctx)
+    return spec
+
+
+def find_run(ctx: Ctx, pipeline_only: bool = False) -> Execution:
+    """The matched build (number or permalink); 404 if unknown (or not a pipeline when required)."""
+    spec = find_pipeline(ctx)
+    if pipeline_only and model.kind(spec) != 'pipeline':
+        raise not_found(ctx)
+    ref = t.cast(t.Any, ctx.request.match).group('run')
+    found = ctx.engine.by_number('jenkins', spec.name, int(ref)) if ref.isdigit() else model.permalink(ctx, spec, ref)
+    if found is None:
+        raise not_found(ctx)
+    return found
+
+
+def back_to_previous(ctx: Ctx, execution: Execution) -> Response:
+    """``HttpResponses.forwardToPreviousPage()``: 302 to the Referer, else to the build."""
+    referer = ctx.request.header('Referer')
+    if referer:
+        return Response(302, b'', [('Location', referer)])
+    return ctx.redirect_to(run_path(execution))
+
+
+def coerce_value(ctx: Ctx, param: ParameterSpec, value: t.Any) -> t.Any:
+    """Typed parameter value; an illegal choice is the IllegalArgumentException Jenkins throws (500)."""
+    value = param.coerce(value)
+    if param.type == 'choice' and value not in param.choices:
+        raise HttpError(exception_page('java.lang.IllegalArgumentException', 'Illegal choice for parameter %s: %s' % (param.name, value), ctx.request))
+    return value
+
+
+def submitted_json(ctx: Ctx) -> dict[str, t.Any]:
+    """``StaplerRequest.getSubmittedForm()``: the ``json`` form field, 400 when absent, 500 when not JSON."""
+    raw = ctx.request.param('json')
+    if not raw:
+        message = 'This page expects a form submission' if ctx.request.params() else 'Nothing is submitted'
+        raise HttpError(error_page(400, message, ctx.request))
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise HttpError(exception_page('javax.servlet.ServletException', 'Failed to parse JSON:' + raw, ctx.request)) from exc
+    if not isinstance(data, dict):
+        raise HttpError(exception_page('net.sf.json.JSONException', 'A JSONObject text must begin with \'{\'', ctx.request))
+    return data
+
+
+def parameter_entries(ctx: Ctx, definitions: t.Sequence[ParameterSpec], form: dict[str, t.Any]) -> dict[str, t.Any]:
+    """Values of ``{"parameter": [{"name", "value"}, ...]}`` (a single object is accepted, as JSONArray.fromObject does)."""
+    entries = form.get('parameter')
+    if entries is None:
+        return {}
+    values: dict[str, t.Any] = {}
+    for entry in entries if isinstance(entries, list) else [entries]:
+        if not isinstance(entry, dict) or 'name' not in entry:
+            raise HttpError(exception_page('net.sf.json.JSONException', 'JSONObject["name"] not found.', ctx.request))
+        param = next((p for p in definitions if p.name == entry['name']), None)
+        if param is None:
+            raise HttpError(exception_page('java.lang.IllegalArgumentException', 'No such parameter definition: %s' % entry['name'], ctx.request))
+        values[param.name] = coerce_value(ctx, param, entry.get('value', param.default))
+    return values
+
+
+def schedule(ctx: Ctx, spec: PipelineSpec, values: dict[str, t.Any], delay: float | None, trigger: Trigger | None = None) -> tuple[Execution, bool]:
+    """Queue a build; an identical user build still in the queue absorbs it (returns created=False)."""
+    if trigger is None:
+        for queued in ctx.engine.executions('jenkins', spec.name):
+            if queued.state == eng.QUEUED and queued.trigger.kind == 'user' and queued.parameters == values:
+                due = ctx.engine.sync() + (spec.quiet_period if delay is None else delay)
+                queued.not_before = min(queued.not_before, due)  # Queue keeps the shorter quiet period
+                return queued, False
+    execution = ctx.engine.submit(spec, values, trigger or Trigger(kind='user', user=ctx.user), delay=delay)
+    return execution, True
+
+
+def parse_delay(ctx: Ctx) -> float | None:
+    """``delay`` as hudson.util.TimeDuration: ``10sec`` = 10 s, a bare number = milliseconds."""
+    raw = ctx.request.param('delay')
+    if raw is None:
+        return None
+    text, factor = raw.strip(), 0.001
+    if text.endswith('secs') or text.endswith('sec'):
+        text, factor = text[:text.rindex('sec')].strip(), 1.0
+    try:
+        return max(int(text) * factor, 0.0)
+    except ValueError as exc:
+        raise HttpError(exception_page('java.lang.IllegalArgumentException', 'Invalid time duration value: ' + raw, ctx.request)) from exc
+
+
+# -- handlers -------------------------------------------------------------------------------------
+def root_page(ctx: Ctx) -> Response:
+    """Dashboard HTML (python-jenkins get_version reads its X-Jenkins header)."""
+    return html_page('Dashboard', '\n'.join(n for n, _s in ctx.children('')))
+
+
+def root_api(ctx: Ctx) -> Response:
+    """``/api/json``."""
+    return api_response(ctx, model.root_json(ctx))
+
+
+def whoami(ctx: Ctx) -> Response:
+    """``/me/api/json``."""
+    return api_response(ctx, {'_class': 'hudson.model.User', 'absoluteUrl': ctx.root + 'user/' + ctx.user, 'description': None,
+                              'fullName': ctx.full_name, 'id': ctx.user, 'property': []})
+
+
+def queue_api(ctx: Ctx) -> Response:
+    """``/queue/api/json``: items still waiting or blocked."""
+    items = [model.queue_item_json(ctx, e) for e in ctx.engine.executions('jenkins') if e.state == eng.QUEUED]
+    return api_response(ctx, {'_class': 'hudson.model.Queue', 'discoverableItems': [], 'items': items})
+
+
+def queue_item(ctx: Ctx) -> Response:
+    """``/queue/item/<id>/api/json``; 404 once left for 5 simulated minutes."""
+    found = ctx.engine.get(int(t.cast(t.Any, ctx.request.match).group('qid')))
+    if found is None or found.vendor != 'jenkins' or not model.queue_item_visible(ctx, found):
+        raise not_found(ctx)
+    return api_response(ctx, model.queue_item_json(ctx, found))
+
+
+def cancel_item(ctx: Ctx) -> Response:
+    """``POST /queue/cancelItem?id=N``: 204, or 404 "Provided id (N) not found"."""
+    raw = ctx.request.param('id') or ''
+    found = ctx.engine.get(int(raw)) if raw.isdigit() else None
+    if found is None or found.vendor != 'jenkins' or found.state != eng.QUEUED:
+        return error_page(404, 'Provided id (%s) not found' % raw, ctx.request)
+    ctx.engine.cancel(found, ctx.user)
+    return Response(204, b'', [])
+
+
+def job_page(ctx: Ctx) -> Response:
+    """Job or folder HTML page."""
+    name, _spec = find_job(ctx)
+    return html_page(name)
+
+
+def job_api(ctx: Ctx) -> Response:
+    """``/job/.../api/json`` for folders and jobs."""
+    name, spec = find_job(ctx)
+    return api_response(ctx, model.folder_json(ctx, name) if spec is None else model.job_json(ctx, spec))
+
+
+def _queued_response(ctx: Ctx, execution: Execution, status: int) -> Response:
+    return Response(status, b'', [('Location', '%squeue/item/%d/' % (ctx.root, execution.id))])
+
+
+def build(ctx: Ctx) -> Response:
+    """``POST /job/J/build``: 201 + Location (also for a request folded into a queued item)."""
+    spec = find_pipeline(ctx)
+    if spec.disabled:
+        return error_page(409, '%s is not buildable' % spec.name, ctx.request)
+    delay = parse_delay(ctx)
+    values = {p.name: p.default for p in spec.parameters}
+    if spec.parameters:
+        values.update(parameter_entries(ctx, spec.parameters, submitted_json(ctx)))
+    execution, _created = schedule(ctx, spec, values, delay)
+    return _queued_response(ctx, execution, 201)
+
+
+def build_with_parameters(ctx: Ctx) -> Response:
+    """``POST /job/J/buildWithParameters``: 201 new item, 303 folded into an identical queued item."""
+    spec = find_pipeline(ctx)
+    if spec.disabled:
+        return error_page(409, '%s is not buildable' % spec.name, ctx.request)
+    if not spec.parameters:
+        return error_page(400, '%s is not parameterized' % spec.name, ctx.request)
+    delay = parse_delay(ctx)
+    submitted = ctx.request.params()
+    values = {p.name: coerce_value(ctx, p, submitted[p.name][0]) if p.name in submitted else p.default for p in spec.parameters}
+    execution, created = schedule(ctx, spec, values, delay)
+    return _queued_response(ctx, execution, 201 if created else 303)
+
+
+def run_page(ctx: Ctx) -> Response:
+    """Build HTML page (where python-jenkins' stop_build lands after the redirect)."""
+    execution = find_run(ctx)
+    return html_page('%s #%d' % (execution.pipeline, t.cast(int, execution.number)))
+
+
+def run_api(ctx: Ctx) -> Response:
+    """``/job/J/<n>/api/json``."""
+    return api_response(ctx, model.build_json(ctx, find_run(ctx)))
+
+
+def console_text(ctx: Ctx) -> Response:
+    """``consoleText``: a plausible log derived from the stages."""
+    execution = find_run(ctx)
+    lines = ['Started by user %s' % ctx.full_name]
+    for stage in execution.stages:
+        if stage.status == eng.PENDING:
+            continue
+        lines += ['[Pipeline] stage', '[Pipeline] { (%s)' % stage.name]
+        if stage.status == eng.SKIPPED:
+            lines.append('Stage "%s" skipped due to this build restarting at stage "%s"' % (stage.name, execution.trigger.stage))
+        elif stage.spec.gate is not None:
+            lines.append(stage.spec.gate.message)
+        if stage.status == eng.FAILED:
+            lines.append('ERROR: %s' % stage.error)
+        lines.append('[Pipeline] }')
+    result = model.result_of(execution)
+    if result:
+        lines.append('Finished: %s' % result)
+    return text_response('\n'.join(lines) + '\n')
+
+
+def console_page(ctx: Ctx) -> Response:
+    """``console`` HTML (where input ``submit`` redirects)."""
+    return html_page('Console Output', console_text(ctx).body.decode('utf-8'))
+
+
+def stop(ctx: Ctx) -> Response:
+    """``POST …/<n>/stop|term|kill``: abort now (no-op once finished); 302 to the previous page."""
+    op = ctx.request.path.rstrip('/').rsplit('/', 1)[-1]
+    execution = find_run(ctx, pipeline_only=op != 'stop')
+    ctx.engine.stop(execution, ctx.user)
+    return back_to_previous(ctx, execution)
+
+
+def submit_description(ctx: Ctx) -> Response:
+    """``POST …/<n>/submitDescription`` (form ``description``): 302 back to the build."""
+    execution = find_run(ctx)
+    execution.description = ctx.request.param('description')
+    return ctx.redirect_to(run_path(execution))
+
+
+def register(router: Router) -> None:
+    """Add the core routes."""
+    router.add('GET', r'/', root_page)
+    router.add('GET', API, root_api)
+    router.add('GET', r'/me' + API, whoami)
+    router.add('GET', r'/queue' + API, queue_api)
+    router.add('GET', r'/queue/item/(?P<qid>[0-9]+)' + API, queue_item)
+    router.add('POST', r'/queue/cancelItem/?', cancel_item)
+    router.add('GET', JOB + r'/?', job_page)
+    router.add('GET', JOB + API, job_api)
+    router.add('POST', JOB + r'/build/?', build)
+    router.add('POST', JOB + r'/buildWithParameters/?', build_with_parameters)
+    router.add('GET', RUN + r'/?', run_page)
+    router.add('GET', RUN + API, run_api)
+    router.add('GET', RUN + r'/consoleText/?', console_text)
+    router.add('GET', RUN + r'/console(?:Full)?/?', console_page)
+    router.add('POST', RUN + r'/(?:stop|term|kill)/?', stop)
+    router.add('POST', RUN + r'/submitDescription/?', submit_description)

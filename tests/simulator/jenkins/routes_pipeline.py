@@ -1,0 +1,225 @@
+"""Pipeline endpoints: Stage View ``wfapi``, the ``input`` step, declarative restart, replay/rebuild.
+
+All of them exist only for pipeline jobs (WorkflowJob/WorkflowRun); a freestyle job gives 404,
+as the actions are not attached there.
+"""
+from __future__ import annotations
+
+import typing as t
+
+from ..engine import Execution, StageRun, Trigger
+from ..httpcore import Response, Router, json_response
+from . import model, wfapi
+from .routes_core import API, JOB, RUN, find_pipeline, find_run, not_found, parameter_entries, submitted_json
+from .web import (Ctx, HttpError, api_response, exception_page, failure, html_page, job_path, ok_empty, run_path,
+                  wfapi_response)
+
+RESTART_CLASS = 'org.jenkinsci.plugins.pipeline.modeldefinition.actions.RestartDeclarativePipelineAction'
+
+
+# -- wfapi -------------------------------------------------------------------------------------------
+def job_describe(ctx: Ctx) -> Response:
+    """``/job/J/wfapi/describe``: JobExt."""
+    spec = find_pipeline(ctx)
+    if model.kind(spec) != 'pipeline':
+        raise not_found(ctx)
+    return wfapi_response(wfapi.job_describe(ctx, spec.name))
+
+
+def job_runs(ctx: Ctx) -> Response:
+    """``/job/J/wfapi/runs?since=#N``: newest first, at most 10."""
+    spec = find_pipeline(ctx)
+    if model.kind(spec) != 'pipeline':
+        raise not_found(ctx)
+    since, out = ctx.request.param('since'), []
+    for execution in ctx.engine.runs('jenkins', spec.name)[:10]:
+        out.append(wfapi.run_json(ctx, execution))
+        if since and out[-1]['name'] == since:
+            break
+    return wfapi_response(out)
+
+
+def run_describe(ctx: Ctx) -> Response:
+    """``…/<n>/wfapi/describe[?fullStages=true]`` (also with a trailing slash, as python-jenkins asks)."""
+    data = wfapi.run_json(ctx, find_run(ctx, pipeline_only=True))
+    if (ctx.request.param('fullStages') or '').lower() == 'true':
+        for stage in data['stages']:
+            stage['stageFlowNodes'] = []  # the simulator models stages, not the steps inside them
+    return wfapi_response(data)
+
+
+def node_describe(ctx: Ctx) -> Response:
+    """``…/<n>/execution/node/<id>/wfapi/describe`` for a stage node."""
+    execution = find_run(ctx, pipeline_only=True)
+    node = t.cast(t.Any, ctx.request.match).group('node')
+    for index, stage in enumerate(execution.stages):
+        if wfapi.node_id(index) == node and stage.started_at is not None:
+            data = wfapi.stage_json(ctx, execution, index, stage)
+            data['stageFlowNodes'] = []
+            return wfapi_response(data)
+    raise not_found(ctx)
+
+
+def pending_input_actions(ctx: Ctx) -> Response:
+    """``…/wfapi/pendingInputActions``."""
+    return wfapi_response(wfapi.pending_inputs(ctx, find_run(ctx, pipeline_only=True)))
+
+
+def next_pending_input_action(ctx: Ctx) -> Response:
+    """``…/wfapi/nextPendingInputAction``: the first pending input or JSON ``null``."""
+    pending = wfapi.pending_inputs(ctx, find_run(ctx, pipeline_only=True))
+    return wfapi_response(pending[0] if pending else None)
+
+
+def input_submit(ctx: Ctx) -> Response:
+    """``POST …/wfapi/inputSubmit?inputId=ID`` with form ``json``: always proceeds; failures are HTTP 500."""
+    execution = find_run(ctx, pipeline_only=True)
+    ident = ctx.request.param('inputId') or ''
+    stage = execution.pending_gate()
+    if stage is None or stage.spec.gate is None or wfapi.input_id(stage.spec.gate) != ident:
+        message = "%s #%d does not have an Input with an ID of '%s'. The input ID may not be pre-normalized appropriately." % (
+            execution.pipeline, t.cast(int, execution.number), ident)
+        return exception_page('javax.servlet.ServletException', message, ctx.request)
+    try:
+        _proceed(ctx, execution, stage)
+    except HttpError as exc:
+        raise HttpError(exception_page('javax.servlet.ServletException', 'Error processing Input Submit request.', ctx.request)) from exc
+    return wfapi_response(None)
+
+
+# -- input step -----------------------------------------------------------------------------------
+def _pending_stage(ctx: Ctx, execution: Execution, ident: str) -> StageRun:
+    """The gate waiting under ``ident``; settled or unknown inputs are gone from InputAction (404)."""
+    stage = execution.pending_gate()
+    if stage is not None and stage.spec.gate is not None and wfapi.input_id(stage.spec.gate) == ident:
+        return stage
+    settled = any(s.answer is not None and s.spec.gate is not None and wfapi.input_id(s.spec.gate) == ident for s in execution.stages)
+    if settled and ctx.config.settled_input_status == 400:
+        raise HttpError(failure('This input has been already given'))
+    raise not_found(ctx)
+
+
+def _check_submitter(ctx: Ctx, stage: StageRun) -> None:
+    submitter = t.cast(t.Any, stage.spec.gate).submitter
+    if submitter and ctx.user not in [s.strip() for s in str(submitter).split(',')]:
+        raise HttpError(failure('You need to be %s to submit this' % submitter))
+
+
+def _proceed(ctx: Ctx, execution: Execution, stage: StageRun) -> None:
+    _check_submitter(ctx, stage)
+    values = parameter_entries(ctx, t.cast(t.Any, stage.spec.gate).parameters, submitted_json(ctx))
+    ctx.engine.answer_gate(execution, True, values, ctx.user)
+
+
+def input_action(ctx: Ctx) -> Response:
+    """``POST …/input/<ID>/proceed|proceedEmpty|abort|submit``."""
+    execution = find_run(ctx, pipeline_only=True)
+    match = t.cast(t.Any, ctx.request.match)
+    stage = _pending_stage(ctx, execution, match.group('input'))
+    operation = match.group('op')
+    if operation == 'submit':
+        if ctx.request.param('proceed') is not None:
+            _proceed(ctx, execution, stage)
+        else:
+            ctx.engine.answer_gate(execution, False, None, ctx.user)
+        return ctx.redirect_to(run_path(execution) + 'console')
+    if operation == 'proceed':
+        _proceed(ctx, execution, stage)
+    elif operation == 'proceedEmpty':
+        _check_submitter(ctx, stage)
+        ctx.engine.answer_gate(execution, True, {}, ctx.user)
+    else:
+        ctx.engine.answer_gate(execution, False, None, ctx.user)
+    return ok_empty()
+
+
+def input_page(ctx: Ctx) -> Response:
+    """``…/input/``: the HTML form listing pending inputs."""
+    execution = find_run(ctx, pipeline_only=True)
+    return html_page('Paused for Input', '\n'.join(p['message'] for p in wfapi.pending_inputs(ctx, execution)))
+
+
+# -- restart from stage ----------------------------------------------------------------------------
+def _restartable(ctx: Ctx) -> Execution:
+    """The run if RestartDeclarativePipelineAction is enabled (declarative, finished, job buildable), else 404."""
+    execution = find_run(ctx, pipeline_only=True)
+    if not execution.spec.declarative or not execution.terminal or execution.spec.disabled:
+        raise not_found(ctx)
+    return execution
+
+
+def _restart(ctx: Ctx, execution: Execution, stage_name: str | None) -> str | None:
+    """Schedule the restarted build; an error message (as the plugin words it) when refused."""
+    if not stage_name:
+        return 'Stage name cannot be null or an empty string.'
+    index = execution.spec.stage_index(stage_name)
+    if index is None or stage_name not in ctx.engine.restartable_stages(execution):
+        return 'Stage %s is not present in the top-level stages for %s #%d, so cannot be restarted.' % (
+            stage_name, execution.pipeline, t.cast(int, execution.number))
+    trigger = Trigger(kind='restart', user=ctx.user, origin_id=execution.id, origin_number=execution.number, stage=stage_name)
+    # scheduleBuild2(job, 0, ...): no quiet period, never folded into a queued item.
+    ctx.engine.submit(execution.spec, dict(execution.parameters), trigger, delay=0.0, start_stage=index)
+    return None
+
+
+def restart_api(ctx: Ctx) -> Response:
+    """``…/restart/api/json``."""
+    execution = _restartable(ctx)
+    return api_response(ctx, {'_class': RESTART_CLASS, 'restartEnabled': True, 'restartableStages': ctx.engine.restartable_stages(execution)})
+
+
+def restart_form(ctx: Ctx) -> Response:
+    """``POST …/restart/restart`` with form ``json={"stageName": S}``: 302 to the job."""
+    execution = _restartable(ctx)
+    error = _restart(ctx, execution, submitted_json(ctx).get('stageName'))
+    if error:
+        return failure('Failure restarting from stage: java.lang.IllegalStateException: ' + error)
+    return ctx.redirect_to(job_path(execution.pipeline))
+
+
+def restart_pipeline(ctx: Ctx) -> Response:
+    """``POST …/restart/restartPipeline?stageName=S``: okJSON envelope with string booleans."""
+    execution = _restartable(ctx)
+    error = _restart(ctx, execution, ctx.request.param('stageName'))
+    data = {'success': 'true', 'message': 'ok'} if error is None else {
+        'success': 'false', 'message': 'Failure restarting from stage: java.lang.IllegalStateException: ' + error}
+    return json_response({'status': 'ok', 'data': data}, content_type='application/json;charset=UTF-8')
+
+
+def restart_page(ctx: Ctx) -> Response:
+    """``…/restart/``: the HTML form."""
+    return html_page('Restart from Stage', '\n'.join(ctx.engine.restartable_stages(_restartable(ctx))))
+
+
+# -- replay / rebuild -------------------------------------------------------------------------------
+def replay(ctx: Ctx) -> Response:
+    """``POST …/replay/rebuild`` (same script) or ``…/replay/run`` (edited script): new build, 302 to the job."""
+    execution = find_run(ctx, pipeline_only=True)
+    if execution.spec.disabled:
+        raise not_found(ctx)
+    rebuild = ctx.request.path.rstrip('/').endswith('/rebuild')
+    if not rebuild:
+        submitted_json(ctx)  # the edited script arrives as form json; its content does not matter here
+        if any(p.secret for p in execution.spec.parameters):
+            return failure('Replay is not allowed when password parameters are used.')
+    trigger = Trigger(kind='rebuild' if rebuild else 'replay', user=ctx.user, origin_id=execution.id, origin_number=execution.number)
+    ctx.engine.submit(execution.spec, dict(execution.parameters), trigger, delay=0.0)
+    return ctx.redirect_to(job_path(execution.pipeline))
+
+
+def register(router: Router) -> None:
+    """Add the pipeline routes."""
+    router.add('GET', JOB + r'/wfapi(?:/describe)?/?', job_describe)
+    router.add('GET', JOB + r'/wfapi/runs/?', job_runs)
+    router.add('GET', RUN + r'/wfapi(?:/describe)?/?', run_describe)
+    router.add('GET', RUN + r'/execution/node/(?P<node>[0-9]+)/wfapi(?:/describe)?/?', node_describe)
+    router.add('GET', RUN + r'/wfapi/pendingInputActions/?', pending_input_actions)
+    router.add('GET', RUN + r'/wfapi/nextPendingInputAction/?', next_pending_input_action)
+    router.add('POST', RUN + r'/wfapi/inputSubmit/?', input_submit)
+    router.add('GET', RUN + r'/input/?', input_page)
+    router.add('POST', RUN + r'/input/(?P<input>[^/]+)/(?P<op>proceed|proceedEmpty|abort|submit)/?', input_action)
+    router.add('GET', RUN + r'/restart/?', restart_page)
+    router.add('GET', RUN + r'/restart' + API, restart_api)
+    router.add('POST', RUN + r'/restart/restart/?', restart_form)
+    router.add('POST', RUN + r'/restart/restartPipeline/?', restart_pipeline)
+    router.add('POST', RUN + r'/replay/(?:rebuild|run)/?', replay)

@@ -1,0 +1,113 @@
+"""Pipeline Stage View REST (``wfapi``) documents and input-step identities.
+
+RunExt/StageNodeExt/PendingInputActionsExt field sets follow pipeline-stage-view-plugin's
+``rest-api`` (see the reference); hrefs are context-path relative. Only started stages are
+listed; a run paused at a gate is ``PAUSED_PENDING_INPUT`` and links its pending inputs.
+"""
+from __future__ import annotations
+
+import hashlib
+import typing as t
+
+from .. import engine as eng
+from ..engine import Execution, StageRun
+from ..scenario import GateSpec, ParameterSpec
+from .model import ms, result_of
+from .web import CONTEXT_PATH, Ctx, job_path
+
+STAGE_STATUS = {eng.SKIPPED: 'NOT_EXECUTED', eng.RUNNING: 'IN_PROGRESS', eng.WAITING: 'PAUSED_PENDING_INPUT',
+                eng.SUCCEEDED: 'SUCCESS', eng.UNSTABLE: 'UNSTABLE', eng.FAILED: 'FAILED', eng.ABORTED: 'ABORTED'}
+RUN_STATUS = {'SUCCESS': 'SUCCESS', 'UNSTABLE': 'UNSTABLE', 'FAILURE': 'FAILED', 'ABORTED': 'ABORTED', 'NOT_BUILT': 'NOT_EXECUTED'}
+_DEF = {'string': 'StringParameterDefinition', 'choice': 'ChoiceParameterDefinition', 'boolean': 'BooleanParameterDefinition',
+        'password': 'PasswordParameterDefinition', 'text': 'TextParameterDefinition'}
+
+
+def input_id(gate: GateSpec) -> str:
+    """InputStep id: the explicit id or md5(message) in hex, first letter a-z upper-cased."""
+    raw = gate.id if gate.id else hashlib.md5(gate.message.encode('utf-8'), usedforsecurity=False).hexdigest()
+    return raw[0].upper() + raw[1:] if 'a' <= raw[0] <= 'z' else raw
+
+
+def node_id(index: int) -> str:
+    """Stable flow-node id of the n-th stage (Jenkins ids are small integers as strings)."""
+    return str(6 + 7 * index)
+
+
+def run_status(execution: Execution) -> str:
+    """RunExt status (StatusExt)."""
+    result = result_of(execution)
+    if result is not None:
+        return RUN_STATUS[result]
+    return 'PAUSED_PENDING_INPUT' if execution.pending_gate() is not None else 'IN_PROGRESS'
+
+
+def _pause(stage: StageRun, now: float) -> float:
+    return stage.paused + ((now - stage.waiting_since) if stage.waiting_since is not None else 0.0)
+
+
+def stage_json(ctx: Ctx, execution: Execution, index: int, stage: StageRun) -> dict[str, t.Any]:
+    """StageNodeExt (without stageFlowNodes)."""
+    now = ctx.engine.now()
+    end = stage.finished_at if stage.finished_at is not None else now
+    data: dict[str, t.Any] = {'_links': {'self': {'href': ctx.href(execution, 'execution/node/%s/wfapi/describe' % node_id(index))}},
+                              'id': node_id(index), 'name': stage.name, 'execNode': '', 'status': STAGE_STATUS[stage.status]}
+    if stage.status == eng.FAILED:
+        data['error'] = {'message': stage.error or 'script returned exit code 1', 'type': 'hudson.AbortException'}
+    data.update({'startTimeMillis': ms(stage.started_at), 'durationMillis': ms(end) - ms(stage.started_at),
+                 'pauseDurationMillis': ms(_pause(stage, now))})
+    return data
+
+
+def run_json(ctx: Ctx, execution: Execution) -> dict[str, t.Any]:
+    """RunExt for ``wfapi/describe``."""
+    now = ctx.engine.now()
+    status = run_status(execution)
+    links: dict[str, t.Any] = {'self': {'href': ctx.href(execution, 'wfapi/describe')}}
+    if execution.pending_gate() is not None:
+        links['pendingInputActions'] = {'href': ctx.href(execution, 'wfapi/pendingInputActions')}
+        links['nextPendingInputAction'] = {'href': ctx.href(execution, 'wfapi/nextPendingInputAction')}
+    start = t.cast(float, execution.started_at)
+    end = execution.finished_at if execution.finished_at is not None else now
+    return {'_links': links, 'id': str(execution.number), 'name': '#%d' % t.cast(int, execution.number), 'status': status,
+            'startTimeMillis': ms(start), 'endTimeMillis': ms(end), 'durationMillis': ms(end) - ms(start),
+            'queueDurationMillis': ms(start) - ms(execution.submitted_at),
+            'pauseDurationMillis': sum(ms(_pause(s, now)) for s in execution.stages),
+            'stages': [stage_json(ctx, execution, i, s) for i, s in enumerate(execution.stages) if s.status != eng.PENDING]}
+
+
+def job_describe(ctx: Ctx, name: str) -> dict[str, t.Any]:
+    """JobExt for ``/job/J/wfapi/describe``."""
+    runs = ctx.engine.runs('jenkins', name)
+    base = '%s/%s' % (CONTEXT_PATH, job_path(name))
+    return {'_links': {'self': {'href': base + 'wfapi/describe'}, 'runs': {'href': base + 'wfapi/runs'}},
+            'name': name.rsplit('/', 1)[-1], 'runCount': min(len(runs), 10)}
+
+
+def input_definition(param: ParameterSpec) -> dict[str, t.Any]:
+    """InputParameterDefExt entry of ``inputs``."""
+    out: dict[str, t.Any] = {'type': _DEF[param.type], 'name': param.name}
+    if param.description is not None:
+        out['description'] = param.description
+    if param.type == 'choice':
+        out['definition'] = {'defaultVal': param.default, 'choices': list(param.choices)}
+    elif param.type in ('string', 'boolean'):
+        out['definition'] = {'defaultVal': param.default}
+    elif param.type == 'password':
+        out['definition'] = {'defaultVal': ''}  # a Secret default is never exported
+    else:
+        out['definition'] = {}
+    return out
+
+
+def pending_inputs(ctx: Ctx, execution: Execution) -> list[dict[str, t.Any]]:
+    """PendingInputActionsExt list (``[]`` when nothing waits)."""
+    stage = execution.pending_gate()
+    if stage is None or stage.spec.gate is None:
+        return []
+    gate = stage.spec.gate
+    ident = input_id(gate)
+    return [{'id': ident, 'proceedText': gate.ok, 'message': gate.message,
+             'inputs': [input_definition(p) for p in gate.parameters],
+             'proceedUrl': ctx.href(execution, 'wfapi/inputSubmit?inputId=%s' % ident),
+             'abortUrl': ctx.href(execution, 'input/%s/abort' % ident),
+             'redirectApprovalUrl': ctx.href(execution, 'input/')}]

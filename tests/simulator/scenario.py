@@ -1,0 +1,244 @@
+"""Scenario model: what pipelines exist, how their stages behave, and vendor settings.
+
+A scenario is a YAML (or JSON) mapping, documented in ``docs/simulator.md``::
+
+    speed: 1.0
+    jenkins: {users: [...], crumbs: true, root_url: null}
+    pipelines:
+      - {vendor: jenkins, name: team/app/deploy, parameters: [...], stages: [...]}
+
+The keys the engine understands are parsed into frozen dataclasses here; every other
+top-level key is a vendor section handed untouched to that vendor's API module, and
+unknown pipeline keys are kept in ``PipelineSpec.extra`` for vendor modules (later
+vendors need e.g. a Buddy workspace or a Harness application). Validation errors raise
+:class:`ScenarioError` naming the offending item, so a bad scenario fails at load time
+instead of at the first request.
+"""
+from __future__ import annotations
+
+import dataclasses
+import typing as t
+
+import yaml
+
+PARAMETER_TYPES = ('string', 'choice', 'boolean', 'password', 'text')
+FAIL_RESULTS = ('FAILURE', 'UNSTABLE')
+_PIPELINE_KEYS = {'vendor', 'name', 'kind', 'declarative', 'disabled', 'concurrent', 'quiet_period',
+                  'parameters', 'stages', 'description'}
+
+
+class ScenarioError(ValueError):
+    """A scenario document is malformed; the message names the offending item."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ParameterSpec:
+    """A typed input of a pipeline or of a gate. ``default`` is already normalised to the type."""
+
+    name: str
+    type: str = 'string'
+    default: t.Any = ''
+    choices: tuple[str, ...] = ()
+    description: str | None = None
+
+    @property
+    def secret(self) -> bool:
+        """Whether values of this parameter must never be echoed (request log, API output)."""
+        return self.type == 'password'
+
+    def coerce(self, value: t.Any) -> t.Any:
+        """Convert a submitted value (often a string from a form) to this parameter's type."""
+        if self.type == 'boolean':
+            if isinstance(value, bool):
+                return value
+            # Boolean.parseBoolean, as Jenkins' BooleanParameterDefinition: only "true" (any case) is true.
+            return str(value).strip().lower() == 'true'
+        return '' if value is None else str(value)
+
+
+@dataclasses.dataclass(frozen=True)
+class GateSpec:
+    """A point where a run waits for a person (Jenkins ``input``, Harness approval, ...)."""
+
+    message: str
+    id: str | None = None
+    ok: str = 'Proceed'
+    parameters: tuple[ParameterSpec, ...] = ()
+    timeout: float | None = None
+    submitter: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class StageSpec:
+    """One stage: runs ``duration`` simulated seconds, optionally after a gate is answered.
+
+    ``fail_times``: the first N completions of this stage (counted per pipeline and stage,
+    across runs, reset by ``/_sim/reset``) end with ``fail_result`` instead of success.
+    """
+
+    name: str
+    duration: float = 0.0
+    fail_times: int = 0
+    fail_result: str = 'FAILURE'
+    gate: GateSpec | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class PipelineSpec:
+    """A pipeline (Jenkins job) of one vendor."""
+
+    vendor: str
+    name: str
+    kind: str = 'pipeline'
+    declarative: bool = False
+    disabled: bool = False
+    concurrent: bool = True
+    quiet_period: float = 0.0
+    description: str | None = None
+    parameters: tuple[ParameterSpec, ...] = ()
+    stages: tuple[StageSpec, ...] = ()
+    extra: t.Mapping[str, t.Any] = dataclasses.field(default_factory=dict)
+
+    def parameter(self, name: str) -> ParameterSpec | None:
+        """The parameter definition called ``name``, if any."""
+        return next((p for p in self.parameters if p.name == name), None)
+
+    def stage_index(self, name: str) -> int | None:
+        """Index of the stage called ``name``, if any."""
+        return next((i for i, s in enumerate(self.stages) if s.name == name), None)
+
+
+@dataclasses.dataclass(frozen=True)
+class Scenario:
+    """A parsed scenario. ``source`` is the mapping it was parsed from (for ``GET /_sim/scenario``)."""
+
+    speed: float = 1.0
+    pipelines: tuple[PipelineSpec, ...] = ()
+    vendors: t.Mapping[str, t.Mapping[str, t.Any]] = dataclasses.field(default_factory=dict)
+    source: t.Mapping[str, t.Any] = dataclasses.field(default_factory=dict)
+
+    def vendor_config(self, vendor: str) -> t.Mapping[str, t.Any]:
+        """The vendor's own top-level section (``{}`` when absent)."""
+        return self.vendors.get(vendor) or {}
+
+
+def _num(value: t.Any, what: str, minimum: float = 0.0) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
+        raise ScenarioError('%s must be a number >= %s, got %r' % (what, minimum, value))
+    return float(value)
+
+
+def _str(value: t.Any, what: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise ScenarioError('%s must be a non-empty string, got %r' % (what, value))
+    return value
+
+
+def _mapping(value: t.Any, what: str) -> t.Mapping[str, t.Any]:
+    if not isinstance(value, dict):
+        raise ScenarioError('%s must be a mapping, got %r' % (what, value))
+    return value
+
+
+def _list(value: t.Any, what: str) -> list[t.Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ScenarioError('%s must be a list, got %r' % (what, value))
+    return value
+
+
+def parse_parameter(raw: t.Any, where: str) -> ParameterSpec:
+    """Parse one parameter definition (pipeline or gate)."""
+    raw = _mapping(raw, where)
+    name = _str(raw.get('name'), where + '.name')
+    where = '%s %r' % (where, name)
+    ptype = raw.get('type', 'string')
+    if ptype not in PARAMETER_TYPES:
+        raise ScenarioError('%s: type must be one of %s, got %r' % (where, ', '.join(PARAMETER_TYPES), ptype))
+    choices = tuple(str(c) for c in _list(raw.get('choices'), where + '.choices'))
+    if ptype == 'choice':
+        if not choices:
+            raise ScenarioError('%s: a choice parameter needs choices' % where)
+        # Jenkins' ChoiceParameterDefinition has no separate default: the first choice is it.
+        default: t.Any = choices[0]
+    elif ptype == 'boolean':
+        default = bool(raw.get('default', False))
+    else:
+        default = '' if raw.get('default') is None else str(raw.get('default'))
+    description = raw.get('description')
+    return ParameterSpec(name=name, type=ptype, default=default, choices=choices,
+                         description=None if description is None else str(description))
+
+
+def _parse_gate(raw: t.Any, where: str) -> GateSpec:
+    raw = _mapping(raw, where)
+    message = _str(raw.get('message'), where + '.message')
+    params = tuple(parse_parameter(p, '%s.parameters[%d]' % (where, i)) for i, p in enumerate(_list(raw.get('parameters'), where)))
+    timeout = raw.get('timeout')
+    gate_id = raw.get('id')
+    return GateSpec(message=message, id=None if gate_id in (None, '') else str(gate_id), ok=str(raw.get('ok') or 'Proceed'),
+                    parameters=params, timeout=None if timeout is None else _num(timeout, where + '.timeout'),
+                    submitter=raw.get('submitter'))
+
+
+def _parse_stage(raw: t.Any, where: str) -> StageSpec:
+    raw = _mapping(raw, where)
+    name = _str(raw.get('name'), where + '.name')
+    where = '%s %r' % (where, name)
+    fail_result = str(raw.get('fail_result', 'FAILURE')).upper()
+    if fail_result not in FAIL_RESULTS:
+        raise ScenarioError('%s: fail_result must be FAILURE or UNSTABLE' % where)
+    fail_times = raw.get('fail_times', 0)
+    if isinstance(fail_times, bool) or not isinstance(fail_times, int) or fail_times < 0:
+        raise ScenarioError('%s: fail_times must be an integer >= 0' % where)
+    gate = _parse_gate(raw['gate'], where + '.gate') if raw.get('gate') is not None else None
+    return StageSpec(name=name, duration=_num(raw.get('duration', 0), where + '.duration'), fail_times=fail_times,
+                     fail_result=fail_result, gate=gate)
+
+
+def _parse_pipeline(raw: t.Any, where: str) -> PipelineSpec:
+    raw = _mapping(raw, where)
+    vendor = _str(raw.get('vendor'), where + '.vendor')
+    name = _str(raw.get('name'), where + '.name').strip('/')
+    where = '%s %r' % (where, name)
+    params = tuple(parse_parameter(p, '%s.parameters[%d]' % (where, i)) for i, p in enumerate(_list(raw.get('parameters'), where)))
+    if len({p.name for p in params}) != len(params):
+        raise ScenarioError('%s: parameter names must be unique' % where)
+    stages = tuple(_parse_stage(s, '%s.stages[%d]' % (where, i)) for i, s in enumerate(_list(raw.get('stages'), where)))
+    if len({s.name for s in stages}) != len(stages):
+        raise ScenarioError('%s: stage names must be unique' % where)
+    return PipelineSpec(
+        vendor=vendor, name=name, kind=str(raw.get('kind', 'pipeline')), declarative=bool(raw.get('declarative', False)),
+        disabled=bool(raw.get('disabled', False)), concurrent=bool(raw.get('concurrent', True)),
+        quiet_period=_num(raw.get('quiet_period', 0), where + '.quiet_period'),
+        description=raw.get('description'), parameters=params, stages=stages,
+        extra={k: v for k, v in raw.items() if k not in _PIPELINE_KEYS})
+
+
+def parse_scenario(data: t.Any) -> Scenario:
+    """Build a :class:`Scenario` from a mapping (``None`` gives an empty scenario)."""
+    data = _mapping(data if data is not None else {}, 'scenario')
+    pipelines = tuple(_parse_pipeline(p, 'pipelines[%d]' % i) for i, p in enumerate(_list(data.get('pipelines'), 'pipelines')))
+    seen: set[tuple[str, str]] = set()
+    for spec in pipelines:
+        if (spec.vendor, spec.name) in seen:
+            raise ScenarioError('pipeline %r of vendor %s is defined twice' % (spec.name, spec.vendor))
+        seen.add((spec.vendor, spec.name))
+    vendors = {k: _mapping(v or {}, k) for k, v in data.items() if k not in ('speed', 'pipelines')}
+    return Scenario(speed=_num(data.get('speed', 1.0), 'speed'), pipelines=pipelines, vendors=vendors, source=data)
+
+
+def load_scenario_text(text: str | bytes) -> Scenario:
+    """Parse scenario text; YAML is a superset of JSON so both are accepted."""
+    try:
+        data = yaml.safe_load(text) if text else None
+    except yaml.YAMLError as exc:
+        raise ScenarioError('scenario is not valid YAML/JSON: %s' % exc) from exc
+    return parse_scenario(data)
+
+
+def load_scenario_file(path: str) -> Scenario:
+    """Read and parse a scenario file."""
+    with open(path, 'rb') as handle:
+        return load_scenario_text(handle.read())

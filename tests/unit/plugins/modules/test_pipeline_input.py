@@ -1,0 +1,279 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) cicd.pipelines contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.cicd.pipelines.plugins.module_utils._errors import ConflictError
+from ansible_collections.cicd.pipelines.plugins.module_utils._model import InputParameter
+from ansible_collections.cicd.pipelines.plugins.modules import pipeline_input
+from ansible_collections.cicd.pipelines.tests.unit.plugins.modules.conftest import warnings
+from ansible_collections.cicd.pipelines.tests.unit.plugins.modules.fake_backend import gate
+
+PIPELINE = 'shop/deploy'
+
+
+def release_gate():
+    return gate('Release',
+                InputParameter('TARGET', type='choice', choices=['staging', 'production'], default='staging'),
+                InputParameter('CHANGE_TICKET', required=True),
+                InputParameter('SMOKE', type='boolean', default=True))
+
+
+@pytest.fixture
+def waiting(fake):
+    """An execution waiting at the Release gate."""
+    return fake.add_execution(PIPELINE, 'waiting', pending_inputs=[release_gate()])
+
+
+def answer(run_module, execution, *, check=False, diff=False, **args):
+    return run_module(pipeline_input, dict(execution=execution.to_result(), **args), check=check, diff=diff)
+
+
+def test_approves_the_gate_with_parameters(run_module, fake, waiting):
+    result = answer(run_module, waiting, parameters={'TARGET': 'production', 'CHANGE_TICKET': 'CHG-1', 'SMOKE': False})
+
+    assert result['changed'] is True and not result.get('failed')
+    assert fake.writes('answer_input') == [('answer_input', {
+        'execution': '1', 'gate': 'Release', 'approve': True,
+        'values': {'TARGET': 'production', 'CHANGE_TICKET': 'CHG-1', 'SMOKE': False}})]
+    assert result['execution']['status'] == 'running' and result['execution']['pending_inputs'] == []
+    assert result['input']['id'] == 'Release'
+    assert [p['name'] for p in result['input']['parameters']] == ['TARGET', 'CHANGE_TICKET', 'SMOKE']
+
+
+def test_addresses_the_execution_by_pipeline_and_id(run_module, fake, waiting):
+    result = run_module(pipeline_input, {'pipeline': PIPELINE, 'execution_id': '1', 'parameters': {'CHANGE_TICKET': 'C'}})
+
+    assert result['changed'] is True and len(fake.writes('answer_input')) == 1
+
+
+def test_unknown_parameter_lists_the_gates_parameters_and_sends_nothing(run_module, fake, waiting):
+    result = answer(run_module, waiting, parameters={'CHANGE_TICKET': 'C', 'TARGTE': 'production'})
+
+    assert result['failed'] is True and result['changed'] is False
+    assert "'TARGTE'" in result['msg'] and 'TARGET, CHANGE_TICKET, SMOKE' in result['msg']
+    assert "input 'Release'" in result['msg']
+    assert fake.writes() == []
+
+
+def test_choice_outside_its_choices_fails_before_sending(run_module, fake, waiting):
+    result = answer(run_module, waiting, parameters={'CHANGE_TICKET': 'C', 'TARGET': 'moon'})
+
+    assert result['failed'] is True and 'staging, production' in result['msg'] and "'moon'" in result['msg']
+    assert fake.writes() == []
+
+
+def test_a_required_gate_parameter_must_be_given(run_module, fake, waiting):
+    result = answer(run_module, waiting)
+
+    assert result['failed'] is True and "'CHANGE_TICKET' is required" in result['msg']
+    assert fake.writes() == []
+
+
+def test_a_non_boolean_for_a_boolean_fails(run_module, fake, waiting):
+    result = answer(run_module, waiting, parameters={'CHANGE_TICKET': 'C', 'SMOKE': 'maybe'})
+
+    assert result['failed'] is True and 'SMOKE' in result['msg'] and 'boolean' in result['msg']
+    assert fake.writes() == []
+
+
+def test_rejects_the_gate(run_module, fake, waiting):
+    result = answer(run_module, waiting, action='reject')
+
+    assert result['changed'] is True and not result.get('failed')
+    [call] = fake.sent('answer_input')
+    assert call['approve'] is False and call['values'] == {} and call['gate'] == 'Release'
+    assert result['execution']['status'] == 'aborted'
+
+
+def test_reject_and_wait_ending_aborted_does_not_fail(run_module, fake, waiting):
+    result = answer(run_module, waiting, action='reject', wait=True)
+
+    assert not result.get('failed') and result['changed'] is True
+    assert result['execution']['status'] == 'aborted'
+
+
+def test_approve_and_wait_for_the_outcome(run_module, fake, waiting):
+    fake.script(waiting, ['running', 'failed'])
+
+    result = answer(run_module, waiting, parameters={'CHANGE_TICKET': 'C'}, wait=True)
+
+    assert result['failed'] is True and result['changed'] is True
+    assert result['execution']['status'] == 'failed' and 'ended failed' in result['msg']
+
+
+def test_reject_with_parameters_is_an_error(run_module, fake, waiting):
+    result = answer(run_module, waiting, action='reject', parameters={'TARGET': 'staging'})
+
+    assert result['failed'] is True and 'action=approve' in result['msg']
+    assert fake.writes() == []
+
+
+def test_no_pending_gate_on_an_active_execution_changes_nothing_and_warns(run_module, fake):
+    running = fake.add_execution(PIPELINE, 'running')
+
+    result = answer(run_module, running)
+
+    assert result['changed'] is False and not result.get('failed')
+    assert any('no pending input' in w and 'running' in w for w in warnings(result))
+    assert fake.writes() == []
+
+
+def test_no_pending_gate_on_a_finished_execution_changes_nothing_quietly(run_module, fake):
+    done = fake.add_execution(PIPELINE, 'succeeded')
+
+    result = answer(run_module, done, gate_timeout=60)
+
+    assert result['changed'] is False and not result.get('failed')
+    assert not any('no pending input' in w for w in warnings(result))
+    assert fake.writes() == []
+
+
+def test_answering_twice_changes_nothing_the_second_time(run_module, fake, waiting):
+    first = answer(run_module, waiting, parameters={'CHANGE_TICKET': 'C'})
+    second = answer(run_module, waiting, parameters={'CHANGE_TICKET': 'C'})
+
+    assert first['changed'] is True and second['changed'] is False
+    assert len(fake.writes('answer_input')) == 1
+    assert 'input' not in second
+
+
+def test_several_gates_without_input_id_is_an_error_naming_them(run_module, fake):
+    execution = fake.add_execution(PIPELINE, 'waiting', pending_inputs=[gate('Release'), gate('Smoke', stage='Test')])
+
+    result = answer(run_module, execution)
+
+    assert result['failed'] is True and 'Release, Smoke' in result['msg'] and 'input_id' in result['msg']
+    assert fake.writes() == []
+
+
+def test_input_id_picks_one_of_several_gates(run_module, fake):
+    execution = fake.add_execution(PIPELINE, 'waiting', pending_inputs=[gate('Release'), gate('Smoke')])
+
+    result = answer(run_module, execution, input_id='Smoke')
+
+    assert result['changed'] is True and fake.writes('answer_input')[0][1]['gate'] == 'Smoke'
+    assert [g['id'] for g in result['execution']['pending_inputs']] == ['Release']
+
+
+@pytest.mark.parametrize('given', ['release', 'Release'])
+def test_input_id_matches_with_either_first_letter_case(run_module, fake, given):
+    execution = fake.add_execution(PIPELINE, 'waiting', pending_inputs=[gate('Release')])
+
+    result = answer(run_module, execution, input_id=given)
+
+    assert result['changed'] is True and fake.writes('answer_input')[0][1]['gate'] == 'Release'
+
+
+def test_input_id_of_no_pending_gate_changes_nothing_and_warns(run_module, fake, waiting):
+    result = answer(run_module, waiting, input_id='Deploy')
+
+    assert result['changed'] is False and fake.writes() == []
+    assert any("'Deploy'" in w for w in warnings(result))
+
+
+def test_gate_timeout_waits_for_the_gate_to_appear(run_module, fake, clock):
+    execution = fake.add_execution(PIPELINE, 'running')
+    fake.script(execution, ['running', 'running', {'status': 'waiting', 'pending_inputs': [release_gate()]}])
+
+    result = answer(run_module, execution, parameters={'CHANGE_TICKET': 'C'}, gate_timeout=600)
+
+    assert result['changed'] is True and fake.writes('answer_input')[0][1]['gate'] == 'Release'
+    assert clock.sleeps
+
+
+def test_gate_timeout_passing_without_a_gate_changes_nothing(run_module, fake, clock):
+    execution = fake.add_execution(PIPELINE, 'running')
+    fake.script(execution, ['running'] * 1000)
+
+    result = answer(run_module, execution, gate_timeout=30)
+
+    assert result['changed'] is False and not result.get('failed') and fake.writes() == []
+    assert any('no pending input' in w for w in warnings(result))
+    assert 25 <= clock.now - 1000.0 <= 31
+
+
+def test_without_gate_timeout_it_does_not_wait(run_module, fake, clock):
+    execution = fake.add_execution(PIPELINE, 'running')
+    fake.script(execution, ['running', {'status': 'waiting', 'pending_inputs': [release_gate()]}])
+
+    result = answer(run_module, execution)
+
+    assert result['changed'] is False and clock.sleeps == []
+
+
+def test_the_gate_is_validated_after_it_appears(run_module, fake):
+    execution = fake.add_execution(PIPELINE, 'running')
+    fake.script(execution, [{'status': 'waiting', 'pending_inputs': [release_gate()]}])
+
+    result = answer(run_module, execution, parameters={'CHANGE_TICKET': 'C', 'TARGET': 'moon'}, gate_timeout=60)
+
+    assert result['failed'] is True and 'moon' in result['msg'] and fake.writes() == []
+
+
+def test_check_mode_validates_the_answer(run_module, fake, waiting):
+    result = answer(run_module, waiting, parameters={'CHANGE_TICKET': 'C', 'TARGET': 'moon'}, check=True)
+
+    assert result['failed'] is True and 'staging, production' in result['msg']
+
+
+def test_check_mode_predicts_without_sending(run_module, fake, waiting):
+    result = answer(run_module, waiting, parameters={'CHANGE_TICKET': 'C'}, check=True, diff=True)
+
+    assert result['changed'] is True and not result.get('failed')
+    assert result['execution']['status'] == 'running' and result['execution']['pending_inputs'] == []
+    assert result['input']['id'] == 'Release'
+    assert result['diff'] == {'before': {'status': 'waiting'}, 'after': {'status': 'running'}}
+    assert fake.writes() == []
+    assert fake.stored(PIPELINE, '1').pending_inputs  # still pending at the vendor
+
+
+def test_check_mode_predicts_a_rejection(run_module, fake, waiting):
+    result = answer(run_module, waiting, action='reject', check=True)
+
+    assert result['changed'] is True and result['execution']['status'] == 'aborted' and fake.writes() == []
+
+
+def test_check_mode_with_no_gate_predicts_no_change(run_module, fake):
+    running = fake.add_execution(PIPELINE, 'running')
+
+    assert answer(run_module, running, check=True)['changed'] is False
+
+
+def test_diff_shows_the_status_change(run_module, fake, waiting):
+    result = answer(run_module, waiting, parameters={'CHANGE_TICKET': 'C'}, diff=True)
+
+    assert result['diff'] == {'before': {'status': 'waiting'}, 'after': {'status': 'running'}}
+
+
+def test_vendor_refusal_is_reported_with_its_message(run_module, fake, waiting):
+    fake.fail('answer_input', ConflictError('jenkins: answer input Release of shop/deploy #1: HTTP 400: already '
+                                            'answered', status=400))
+
+    result = answer(run_module, waiting, parameters={'CHANGE_TICKET': 'C'})
+
+    assert result['failed'] is True and 'HTTP 400' in result['msg'] and 'already answered' in result['msg']
+
+
+def test_a_vendor_without_gates_says_what_it_supports(run_module, fake, waiting):
+    fake.capabilities = frozenset({'start', 'info', 'cancel'})
+
+    result = answer(run_module, waiting)
+
+    assert result['failed'] is True and 'does not support input' in result['msg']
+    assert 'start, info, cancel' in result['msg'] and fake.writes() == []
+
+
+def test_an_error_while_waiting_after_answering_still_reports_changed(run_module, fake, waiting):
+    from ansible_collections.cicd.pipelines.plugins.module_utils._errors import AuthenticationError
+
+    fake.fail('get', None, AuthenticationError('jenkins: HTTP 403: Forbidden', status=403))
+
+    result = answer(run_module, waiting, parameters={'CHANGE_TICKET': 'C'}, wait=True)
+
+    assert result['failed'] is True and result['changed'] is True
+    assert result['execution']['status'] == 'running' and len(fake.writes('answer_input')) == 1

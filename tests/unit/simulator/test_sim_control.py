@@ -1,0 +1,172 @@
+"""Fault injection, request log, control API, binding."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from ansible_collections.cicd.pipelines.tests.simulator.testing import ADMIN_TOKEN
+
+
+def test_status_fault_applies_times_then_stops(sim, client, job_url):
+    sim.add_fault({'vendor': 'jenkins', 'method': 'POST', 'path': r'/buildWithParameters$', 'times': 1,
+                   'action': {'status': 503, 'body': 'maintenance', 'headers': {'X-Why': 'test'}}})
+    url = job_url(sim, 'team/app/deploy') + '/buildWithParameters'
+    failed = client.post(url, params={'VERSION': '1'})
+    assert failed.status_code == 503 and failed.text == 'maintenance' and failed.headers['X-Why'] == 'test'
+    assert sim.executions() == []  # responded instead of acting
+    assert client.post(url, params={'VERSION': '1'}).status_code == 201
+    assert sim.faults()[0]['hits'] == 1
+    assert client.get(sim.jenkins_url + '/api/json').status_code == 200  # method filter
+
+
+def test_rate_limit_with_and_without_retry_after(sim, client):
+    sim.add_fault([{'vendor': 'jenkins', 'action': {'rate_limit': True, 'retry_after': 2}},
+                   {'vendor': 'jenkins', 'rate_limit': True}])
+    first = client.get(sim.jenkins_url + '/api/json')
+    second = client.get(sim.jenkins_url + '/api/json')
+    assert first.status_code == second.status_code == 429
+    assert first.headers['Retry-After'] == '2' and 'Retry-After' not in second.headers
+    assert client.get(sim.jenkins_url + '/api/json').status_code == 200
+
+
+def test_latency(sim, client):
+    sim.add_fault({'vendor': 'jenkins', 'path': '^/api/json$', 'action': {'latency': 0.3}})
+    started = time.monotonic()
+    assert client.get(sim.jenkins_url + '/api/json').status_code == 200
+    assert time.monotonic() - started >= 0.3
+    assert sim.requests()[-1]['fault'] == 'latency'
+
+
+def test_reset_drops_without_acting(sim, client, job_url):
+    sim.add_fault({'vendor': 'jenkins', 'method': 'POST', 'action': {'reset': True}})
+    with pytest.raises(requests.exceptions.ConnectionError):
+        client.post(job_url(sim, 'team/app/deploy') + '/buildWithParameters', params={'VERSION': 'r'})
+    assert sim.executions() == []
+    assert client.get(sim.jenkins_url + '/queue/api/json').json()['items'] == []
+    entry = sim.requests(method='POST')[-1]
+    assert entry['status'] is None and entry['fault'] == 'reset'
+
+
+def test_commit_then_drop_commits(sim, client, job_url):
+    sim.add_fault({'vendor': 'jenkins', 'method': 'POST', 'path': 'buildWithParameters', 'action': {'commit_then_drop': True}})
+    with pytest.raises(requests.exceptions.ConnectionError):
+        client.post(job_url(sim, 'team/app/deploy') + '/buildWithParameters', params={'VERSION': 'c'})
+    items = client.get(sim.jenkins_url + '/queue/api/json').json()['items']
+    assert len(items) == 1 and items[0]['id'] == 1  # the client saw an error, but the build is queued
+    entry = sim.requests(method='POST')[-1]
+    assert entry['status'] is None and entry['fault'] == 'commit_then_drop' and entry['committed_status'] == 201
+    assert sim.counters()['executions'] == {'jenkins': {'team/app/deploy': {'created': 1, 'started': 0}}}
+
+
+def test_reset_is_a_tcp_rst():
+    from ansible_collections.cicd.pipelines.tests.simulator.testing import running  # pylint: disable=import-outside-toplevel
+    with running(speed=0) as sim:
+        sim.add_fault({'action': {'reset': True}})
+        with socket.create_connection(('127.0.0.1', sim.port), timeout=5) as sock:
+            sock.sendall(b'GET /jenkins/api/json HTTP/1.1\r\nHost: x\r\n\r\n')
+            with pytest.raises(ConnectionResetError):
+                while sock.recv(1024):
+                    pass
+
+
+def test_request_log_redacts_secrets_and_filters(sim, client, job_url):
+    url = job_url(sim, 'team/app/deploy') + '/buildWithParameters'
+    client.post(url, params={'VERSION': '1', 'DB_PASSWORD': 'hunter2', 'token': 'job-token-xyz'})
+    client.get(sim.jenkins_url + '/api/json', params={'tree': 'jobs[name]'})
+    posts = sim.requests(vendor='jenkins', method='POST', path='buildWithParameters')
+    assert len(posts) == 1
+    entry = posts[0]
+    assert set(entry) == {'seq', 'time', 'vendor', 'method', 'path', 'query', 'status', 'fault'}
+    assert entry['path'] == '/job/team/job/app/job/deploy/buildWithParameters' and entry['status'] == 201
+    assert 'hunter2' not in entry['query'] and 'job-token-xyz' not in entry['query']
+    assert 'DB_PASSWORD=********' in entry['query'] and 'token=********' in entry['query'] and 'VERSION=1' in entry['query']
+    everything = str(sim.requests())
+    assert 'hunter2' not in everything and ADMIN_TOKEN not in everything
+    assert [e['method'] for e in sim.requests(path='^/api/json$')] == ['GET']
+    counters = sim.counters()
+    assert counters['requests']['jenkins'] == {'POST': 1, 'GET': 1}
+    sim.clear_requests()
+    assert sim.requests() == []
+
+
+def test_control_api(sim, client, job_url):
+    health = sim.control('GET', 'health')
+    assert health['status'] == 'ok' and health['vendors'] == {'jenkins': '/jenkins'} and health['speed'] == 0
+    scenario = sim.control('GET', 'scenario')
+    assert scenario['jenkins']['users'][0]['password'] == '********' and scenario['jenkins']['users'][0]['tokens'] == '********'
+    before = sim.control('GET', 'clock')['now']
+    after = sim.control('POST', 'clock', {'advance': 30, 'speed': 0})
+    assert after['now'] == pytest.approx(before + 30, abs=0.01)
+    client.post(job_url(sim, 'nightly') + '/build')
+    sim.add_fault({'action': {'status': 500}, 'path': 'never'})
+    sim.reset()
+    assert sim.executions() == [] and sim.faults() == [] and sim.requests() == [] and sim.counters()['requests'] == {}
+    loaded = sim.load('speed: 0\npipelines:\n  - {vendor: jenkins, name: solo, stages: [{name: S, duration: 1}]}\n')
+    assert loaded['pipelines'] == [{'vendor': 'jenkins', 'name': 'solo'}]
+    jobs = client.get(sim.jenkins_url + '/api/json?tree=jobs[name]').json()['jobs']
+    assert [j['name'] for j in jobs] == ['solo']
+    # The demo admin is the default user when a scenario defines none.
+    assert client.get(sim.jenkins_url + '/me/api/json').json()['id'] == 'admin'
+    bad = requests.post(sim.url + '/_sim/scenario', data='pipelines: [{vendor: jenkins}]', timeout=10)
+    assert bad.status_code == 400 and 'name' in bad.json()['error']
+    assert requests.post(sim.url + '/_sim/faults', json={'action': {}}, timeout=10).status_code == 400
+    assert requests.get(sim.url + '/_sim/nothing', timeout=10).status_code == 404
+
+
+def test_executions_view(sim, client, job_url):
+    client.post(job_url(sim, 'team/app/deploy') + '/buildWithParameters', params={'VERSION': 'v', 'DB_PASSWORD': 'pw'})
+    sim.advance(3)
+    (execution,) = sim.executions(vendor='jenkins', pipeline='team/app/deploy')
+    assert execution['number'] == 1 and execution['state'] == 'running' and execution['parameters']['DB_PASSWORD'] == '********'
+    assert [s['status'] for s in execution['stages']] == ['succeeded', 'running', 'pending', 'pending']
+
+
+def _outbound_address() -> str | None:
+    """This host's address on its default route (no packet is sent), if any."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.connect(('203.0.113.1', 9))
+        return probe.getsockname()[0]
+    except OSError:
+        return None
+    finally:
+        probe.close()
+
+
+def test_binds_loopback_only(sim):
+    assert sim.server.server_address[0] == '127.0.0.1'
+    assert sim.server.socket.getsockname()[0] == '127.0.0.1'
+    others = {'127.0.0.2', _outbound_address()} - {None, '127.0.0.1'}
+    for address in others:  # bound to 127.0.0.1 exactly, so any other local address refuses
+        with pytest.raises(OSError):
+            socket.create_connection((address, sim.port), timeout=2).close()
+
+
+def test_cli_port_file_banner_and_clean_sigterm(tmp_path):
+    port_file = tmp_path / 'port'
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    command = [sys.executable, '-m', 'ansible_collections.cicd.pipelines.tests.simulator', '--port', '0', '--port-file', str(port_file), '--speed', '0']
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True) as process:
+        try:
+            for attempt in range(100):
+                if port_file.exists() and port_file.read_text().strip():
+                    break
+                time.sleep(0.05 + attempt * 0.001)
+            port = int(port_file.read_text())
+            health = requests.get('http://127.0.0.1:%d/_sim/health' % port, timeout=10).json()
+            assert health['status'] == 'ok' and health['speed'] == 0
+            process.send_signal(signal.SIGTERM)
+            out, err = process.communicate(timeout=15)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    assert process.returncode == 0, err
+    assert 'listening on http://127.0.0.1:%d (speed x0.0)' % port in out
+    assert 'jenkins  http://127.0.0.1:%d/jenkins' % port in out and 'control  http://127.0.0.1:%d/_sim' % port in out
