@@ -47,6 +47,8 @@ options:
   force:
     description:
       - Start a new execution even if one with the same key or inputs exists.
+      - Without O(idempotency_key), the new execution gets a key of its own, so the vendor does not merge it with an
+        identical request still waiting in its queue.
     type: bool
     default: false
   revision:
@@ -221,6 +223,8 @@ timed_out:
   sample: false
 '''
 
+import secrets
+
 from ansible_collections.cicd.pipelines.plugins.module_utils._backends._base import START
 from ansible_collections.cicd.pipelines.plugins.module_utils._errors import InvalidState, ValidationError
 from ansible_collections.cicd.pipelines.plugins.module_utils._model import (
@@ -239,9 +243,13 @@ def run(module: PipelineModule) -> dict:
     if not info.startable:
         raise InvalidState('pipeline %r cannot be started: %s' % (info.pipeline, info.reason))
     explicit = params['idempotency_key']
+    key = explicit or derive_key(info.pipeline, params['parameters'], params['revision'])
+    if params['force'] and not explicit:
+        # A forced start gets a key of its own, so a vendor that merges identical queued requests
+        # (Jenkins queue coalescing) still starts a new execution.
+        key += '-' + secrets.token_hex(4)
     request = StartRequest(pipeline=info.pipeline, parameters=params['parameters'], revision=params['revision'],
-                           notes=params['notes'], key_derived=not explicit,
-                           key=explicit or derive_key(info.pipeline, params['parameters'], params['revision']))
+                           notes=params['notes'], key_derived=not explicit, key=key)
     if not params['force']:
         # An explicit key also matches a finished success (the release already happened); a derived
         # key only matches what is still running, so the same inputs can run again later.

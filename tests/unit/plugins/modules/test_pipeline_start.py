@@ -212,6 +212,18 @@ def test_force_always_starts(run_module, fake):
     assert len(fake.writes('start')) == 1
 
 
+def test_force_without_a_key_gets_a_key_of_its_own(run_module, fake):
+    # the same derived key would let Jenkins merge the forced build into an identical queued one
+    start(run_module)
+    start(run_module, force=True)
+    start(run_module, force=True)
+
+    keys = [call['request'].key for call in fake.sent('start')]
+    derived = derive_key(PIPELINE, PARAMS, None)
+    assert keys[0] == derived
+    assert all(k.startswith(derived + '-') for k in keys[1:]) and len(set(keys)) == 3
+
+
 def test_backend_errors_during_the_lookup_fail_without_starting(run_module, fake):
     fake.fail('find_started', TransientError('jenkins: look up builds: HTTP 503: Service Unavailable', status=503))
 
