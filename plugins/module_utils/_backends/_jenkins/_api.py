@@ -14,6 +14,7 @@ Jenkins sits behind a proxy or is reached through another host name; only their 
 
 from __future__ import annotations
 
+import html
 import re
 import typing as t
 
@@ -44,10 +45,15 @@ _QUEUE_PATH = re.compile(r'/queue/item/(\d+)/?$')
 
 
 def vendor_message(response: Response) -> str:
-    """Jenkins' own words for an error: `hudson.model.Failure` pages carry them in the X-Error header."""
+    """Jenkins' own words for an error: `hudson.model.Failure` pages carry them in the X-Error header;
+    the servlet container's error pages (Jetty) in a MESSAGE row, else in their heading."""
     header = response.headers.get('X-Error')
     if header:
-        return str(header)
+        return header
+    for pattern in (r'(?is)<th>\s*MESSAGE:\s*</th>\s*<td>(.*?)</td>', r'(?is)<h2>\s*HTTP ERROR \d+\s*(.*?)</h2>'):
+        found = re.search(pattern, response.text)
+        if found and found.group(1).strip():
+            return html.unescape(re.sub(r'<[^>]+>', ' ', found.group(1))).strip()
     return default_vendor_message(response)
 
 

@@ -17,7 +17,7 @@ from ansible_collections.cicd.pipelines.plugins.module_utils._backends._base imp
 from ansible_collections.cicd.pipelines.plugins.module_utils._backends._jenkins import (
     KEY_PARAMETER, STATUS_TABLE, JenkinsBackend)
 from ansible_collections.cicd.pipelines.plugins.module_utils._backends._jenkins._api import job_path
-from ansible_collections.cicd.pipelines.plugins.module_utils._errors import (AmbiguousOutcomeError, ApiError,
+from ansible_collections.cicd.pipelines.plugins.module_utils._errors import (AmbiguousOutcomeError, ApiError, AuthenticationError,
                                                                              ConflictError, InvalidState,
                                                                              NotFoundError, UnsupportedOperation,
                                                                              ValidationError, VendorValidationError)
@@ -234,6 +234,25 @@ def test_x_error_header_is_the_message(jenkins: Jenkins) -> None:
         backend.answer_input(stub(id='44'), gate, False, {})
     assert caught.value.vendor_message == 'You need to be release-managers to submit this.'
     assert caught.value.status == 400
+
+
+JETTY_401 = ('<html>\n<head>\n<meta http-equiv="Content-Type" content="text/html;charset=utf-8"/>\n'
+             '<title>Error 401 Invalid password/token for user: admin</title>\n</head>\n<body>\n'
+             '<h2>HTTP ERROR 401 Invalid password/token for user: admin</h2>\n<table>\n'
+             '<tr><th>URI:</th><td>/job/shop/job/deploy/api/json</td></tr>\n<tr><th>STATUS:</th><td>401</td></tr>\n'
+             '<tr><th>MESSAGE:</th><td>Invalid password/token for user: admin</td></tr>\n'
+             '<tr><th>SERVLET:</th><td>Stapler</td></tr>\n</table>\n<hr/><a href="https://jetty.org/">Powered by Jetty://</a>\n'
+             '</body>\n</html>\n')
+
+
+def test_container_error_page_gives_only_its_message(jenkins: Jenkins) -> None:
+    # A wrong token: Jenkins answers with Jetty's error page; the message is its MESSAGE row, not the page.
+    jenkins.route('GET', DEPLOY + '/api/json', JETTY_401, status=401)
+    with pytest.raises(AuthenticationError) as caught:
+        jenkins.backend().describe_pipeline('team/app/deploy')
+    assert caught.value.vendor_message == 'Invalid password/token for user: admin'
+    assert caught.value.msg == ("jenkins: could not read job 'team/app/deploy' (HTTP 401): "
+                                "Invalid password/token for user: admin")
 
 
 def test_html_page_instead_of_json_hints_at_api_url(jenkins: Jenkins) -> None:
