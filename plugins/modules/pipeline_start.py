@@ -246,7 +246,7 @@ def run(module: PipelineModule) -> dict:
     key = explicit or derive_key(info.pipeline, params['parameters'], params['revision'])
     if params['force'] and not explicit:
         # A forced start gets a key of its own, so a vendor that merges identical queued requests
-        # (a queue that coalesces identical requests) still starts a new execution.
+        # still starts a new execution.
         key += '-' + secrets.token_hex(4)
     request = StartRequest(pipeline=info.pipeline, parameters=params['parameters'], revision=params['revision'],
                            notes=params['notes'], key_derived=not explicit, key=key)

@@ -49,7 +49,7 @@ def vendor_message(response: Response) -> str:
     the servlet container's error pages (Jetty) in a MESSAGE row, else in their heading."""
     header = response.headers.get('X-Error')
     if header:
-        return header
+        return str(header)
     for pattern in (r'(?is)<th>\s*MESSAGE:\s*</th>\s*<td>(.*?)</td>', r'(?is)<h2>\s*HTTP ERROR \d+\s*(.*?)</h2>'):
         found = re.search(pattern, response.text)
         if found and found.group(1).strip():
