@@ -7,7 +7,8 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    """Connection options shared by every module (argument spec: _module.CONNECTION_SPEC)."""
+    """Connection options shared by every module (argument spec: the option table, _options.py;
+    a unit test keeps this text in step with it)."""
 
     DOCUMENTATION = r'''
 options:
@@ -15,40 +16,131 @@ options:
     description:
       - The CI/CD service that runs the pipeline.
       - Set it once for all modules with O(ignore:module_defaults) and the action group
-        C(group/cicd.pipelines.pipelines).
+        C(group/cicd.pipelines.pipelines), or per task when one play talks to several vendors (see O(connections)).
+      - May be left out when O(execution) is given: the execution record names its vendor.
+      - Harness (V(harness)), Buddy.Works (V(buddy)) and Huawei Cloud CodeArts (V(codearts)) are on the roadmap; their
+        connection options are listed below already.
     type: str
-    required: true
     choices: [jenkins]
   api_url:
     description:
-      - Base URL of the service's API.
+      - Base URL of the service's API. Vendors with a SaaS default or a region table need it only for other
+        installations.
       - For B(Jenkins), the Jenkins root URL including any context path, for example C(https://ci.example.com/jenkins).
         Every request is built from this URL, never from URLs Jenkins returns, so a Jenkins behind a proxy with a
-        wrong root URL still works.
-      - If not set, the environment variable E(JENKINS_URL) is used (B(Jenkins)).
+        wrong root URL still works. Required. If not set, the environment variable E(JENKINS_URL) is used.
+      - For B(Harness), the FirstGen gateway URL; default C(https://app.harness.io/gateway). If not set, the environment
+        variable E(HARNESS_ENDPOINT) is used.
+      - For B(Buddy), the API URL; default the US cloud. For B(CodeArts), the endpoint; default from O(region).
     type: str
   username:
     description:
-      - User name for B(Jenkins) (with O(api_token) or O(password)).
-      - If not set, the environment variable E(JENKINS_USER_ID) is used, as the Jenkins CLI does.
+      - User name for B(Jenkins) (with O(api_token) or O(password)). If not set, the environment variable
+        E(JENKINS_USER_ID) is used, as the Jenkins CLI does.
+      - For B(CodeArts), the IAM user whose token is fetched with O(password).
     type: str
   api_token:
     description:
-      - API token. For B(Jenkins), a user API token; requests made with it need no CSRF crumb.
-      - If not set, the environment variable E(JENKINS_API_TOKEN) is used (B(Jenkins)).
+      - API token. For B(Jenkins), a user API token; requests made with it need no CSRF crumb. If not set, the
+        environment variable E(JENKINS_API_TOKEN) is used.
+      - For B(Harness), the API key (sent as C(X-Api-Key)); environment variable E(HARNESS_API_KEY).
+      - For B(Buddy), a personal access token; environment variable E(BUDDY_TOKEN).
+      - For B(CodeArts), an IAM token (sent as C(X-Auth-Token)), instead of O(access_key) and O(secret_key).
       - Never shown in results, warnings or logs.
     type: str
   password:
     description:
       - For B(Jenkins), password of O(username), used instead of O(api_token). The module then fetches a CSRF crumb and keeps
         the session cookie it is bound to. Prefer O(api_token).
-      - Mutually exclusive with O(api_token).
+      - For B(CodeArts), the IAM password of O(username).
+      - Never shown in results, warnings or logs.
     type: str
+  account_id:
+    description:
+      - For B(Harness), the account id (the C(accountId) of every API call). If not set, the environment variable
+        E(HARNESS_ACCOUNT_ID) is used. Required by Harness.
+    type: str
+  workspace:
+    description:
+      - For B(Buddy), the workspace URL handle. If not set, the environment variable E(BUDDY_WORKSPACE) is used, as bdy
+        does. Required by Buddy.
+    type: str
+  project:
+    description:
+      - For B(Buddy), the project name. If not set, the environment variable E(BUDDY_PROJECT) is used, as bdy does.
+        Required by Buddy.
+    type: str
+  region:
+    description:
+      - For B(CodeArts), the Huawei Cloud region, for example C(cn-north-4); it selects the endpoint unless O(api_url)
+        is given. If not set, the environment variable E(HW_REGION_NAME) is used.
+    type: str
+  project_id:
+    description:
+      - For B(CodeArts), the CodeArts project id (32 characters, part of every pipeline URL). This is not the IAM
+        project id that E(HUAWEICLOUD_SDK_PROJECT_ID) holds, so no environment variable is read for it. Required by
+        CodeArts.
+    type: str
+  access_key:
+    description:
+      - For B(CodeArts), the access key (AK) requests are signed with. If not set, the environment variable
+        E(HUAWEICLOUD_SDK_AK) is used, as the Huawei Cloud SDK does.
+    type: str
+  secret_key:
+    description:
+      - For B(CodeArts), the secret key (SK) of O(access_key). If not set, the environment variable
+        E(HUAWEICLOUD_SDK_SK) is used. Never shown in results, warnings or logs.
+    type: str
+  security_token:
+    description:
+      - For B(CodeArts), the security token of a temporary O(access_key) / O(secret_key) pair. If not set, the
+        environment variable E(HUAWEICLOUD_SDK_SECURITY_TOKEN) is used. Never shown in results, warnings or logs.
+    type: str
+  connections:
+    description:
+      - Connection settings of several vendors at once, keyed by vendor, typically in O(ignore:module_defaults) for the
+        group C(group/cicd.pipelines.pipelines). Each task then names only O(vendor) (or passes an execution record),
+        and M(cicd.pipelines.pipeline_info) reads O(ignore:executions) of several vendors in one task, each through its
+        own connection.
+      - Each entry takes the connection options its vendor uses, with the same meaning as the top-level options.
+        Top-level options win over the entry of the task's own O(vendor) and apply to that vendor only; environment
+        variables fill in what neither sets.
+    type: dict
+    suboptions:
+      jenkins:
+        description:
+          - Settings for B(Jenkins).
+        type: dict
+        suboptions:
+          api_url:
+            description: As O(api_url).
+            type: str
+          username:
+            description: As O(username).
+            type: str
+          api_token:
+            description: As O(api_token). Never shown in results, warnings or logs.
+            type: str
+          password:
+            description: As O(password). Never shown in results, warnings or logs.
+            type: str
+          validate_certs:
+            description: As O(validate_certs).
+            type: bool
+          ca_path:
+            description: As O(ca_path).
+            type: path
+          request_timeout:
+            description: As O(request_timeout).
+            type: float
+          request_retries:
+            description: As O(request_retries).
+            type: int
   validate_certs:
     description:
       - Verify the server's TLS certificate. Only set to V(false) on a trusted network with self-signed certificates.
+      - Default V(true).
     type: bool
-    default: true
   ca_path:
     description:
       - PEM file of the certificate authorities to verify the server's certificate with.
@@ -56,19 +148,19 @@ options:
   request_timeout:
     description:
       - Seconds to wait for each HTTP response. Different from O(wait_timeout), which bounds a whole wait.
+      - Default V(30).
     type: float
-    default: 30
   request_retries:
     description:
       - How many times a request is retried after HTTP 429 (honouring C(Retry-After)), and, for requests that are
         safe to repeat, after HTTP 5xx or a connection error.
       - Requests that start, approve or retry something are never repeated blindly; when their outcome is unknown the
         module looks the result up before deciding.
+      - Default V(5).
     type: int
-    default: 5
 notes:
   - Connection options can come from O(ignore:module_defaults) for the group C(group/cicd.pipelines.pipelines), from the
-    task, or from the vendor's own environment variables (checked last, only for the chosen O(vendor)).
+    task, from O(connections), or from the vendor's own environment variables (checked last, only for that vendor).
   - Giving an option that the chosen O(vendor) does not use is an error, so a typo in a vendor switch is caught.
 requirements:
   - requests

@@ -65,4 +65,12 @@ options:
     elements: str
     choices: [queued, running, waiting, succeeded, unstable, failed, aborted, rejected, expired, skipped, unknown]
     default: [failed, unstable, aborted, rejected, expired]
+  log_lines:
+    description:
+      - Return the last N lines of the execution's log in RV(ignore:execution.log_tail), so the task output shows why
+        it failed (the failed step's log where the vendor tells steps apart, else the current step's or the whole log).
+      - Default is V(0) (no log) when the task succeeds, and 20 lines for each execution that ended unsuccessfully and
+        so made the task fail. V(0) never reads the log.
+      - Registered secrets (tokens, passwords, password parameters) are masked in the lines.
+    type: int
 '''

@@ -18,11 +18,21 @@ Retry policy (DESIGN section 5):
 - A connection that could not be opened at all (refused, DNS, connect timeout) sent nothing, so it is
   retried whatever the method.
 
+Hooks a backend plugs in (DESIGN section 10):
+- an `Authenticator`, applied inside `request()` to every attempt, after the body is encoded and
+  just before it is sent, so request signing (CodeArts AK/SK) signs each retry afresh and the unit
+  tests' fake network (which replaces only `_send`) runs it too;
+- a `ResponsePolicy`: the vendor's words in an error, what counts as rate limiting, errors carried in
+  2xx bodies (GraphQL `errors`, CodeArts `error_code`) turned into typed errors, the vendor's
+  rate-limit headers and a request budget, from which it paces requests *before* the limit is hit.
+
 Secrets registered with `add_secret` are replaced by `********` in every message this module builds.
 """
 
 from __future__ import annotations
 
+import base64
+import collections
 import dataclasses
 import email.utils
 import json as _json
@@ -31,6 +41,8 @@ import re
 import time
 import traceback
 import typing as t
+
+from urllib.parse import urlencode
 
 from ._errors import (
     AmbiguousOutcomeError,
@@ -146,6 +158,124 @@ def parse_retry_after(headers: t.Mapping[str, str], now: float) -> t.Optional[fl
     return None
 
 
+class Outgoing:
+    """One attempt of a request, as it will be sent: what an Authenticator sees and may add headers to.
+
+    The body is encoded here, once, and exactly these bytes are sent, so a signature over them holds:
+    `json` as compact UTF-8 JSON, a `data` mapping as an HTML form (as browsers and requests do).
+    """
+
+    def __init__(self, method: str, url: str, params: t.Any, headers: t.Dict[str, str], *, data: t.Any = None,
+                 json: t.Any = None) -> None:
+        self.method = method
+        self.url = url
+        self.params = params
+        self.headers = headers
+        self.body = b''
+        if json is not None:
+            self.body = _json.dumps(json, separators=(',', ':'), ensure_ascii=False).encode('utf-8')
+            self._default_header('Content-Type', 'application/json;charset=utf-8')
+        elif isinstance(data, t.Mapping):
+            self.body = urlencode(list(data.items()), doseq=True).encode('utf-8')
+            self._default_header('Content-Type', 'application/x-www-form-urlencoded')
+        elif isinstance(data, str):
+            self.body = data.encode('utf-8')
+        elif data is not None:
+            self.body = bytes(data)
+
+    def _default_header(self, name: str, value: str) -> None:
+        if not any(k.lower() == name.lower() for k in self.headers):
+            self.headers[name] = value
+
+
+class Authenticator:
+    """Adds credentials to each attempt of a request (`apply` is called once per attempt)."""
+
+    def apply(self, request: Outgoing) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class BasicAuth(Authenticator):
+    """HTTP Basic authentication (RFC 7617), e.g. a Jenkins user with an API token or password."""
+
+    def __init__(self, username: str, secret: str) -> None:
+        pair = ('%s:%s' % (username, secret)).encode('utf-8')
+        self._header = 'Basic ' + base64.b64encode(pair).decode('ascii')
+
+    def apply(self, request: Outgoing) -> None:
+        request.headers['Authorization'] = self._header
+
+
+class ResponsePolicy:
+    """How one vendor's answers are read: its error words, rate limiting, errors inside 2xx bodies, pacing.
+
+    The default fits a plain REST API: the vendor message from JSON or the page text, 429 as rate limiting,
+    `Retry-After` (or `X-Rate-Limit-Reset`) as the hint, and pacing from the common rate-limit headers
+    (`X-Rate-Limit-Remaining` / `X-Rate-Limit-Reset`, or `RateLimit-Remaining` / `RateLimit-Reset`).
+    `budget` (calls, seconds) paces a vendor that publishes a limit but sends no headers.
+    Backends subclass it; every method must be cheap (it runs on every response).
+    """
+
+    # Pace once fewer than this many requests remain in the window the headers describe.
+    low_water = 5
+
+    def __init__(self, budget: t.Optional[t.Tuple[int, float]] = None) -> None:
+        self.budget = budget
+        self._sent: t.Deque[float] = collections.deque()
+        self._remaining: t.Optional[int] = None
+        self._reset_at: t.Optional[float] = None
+
+    def vendor_message(self, response: Response) -> str:
+        return default_vendor_message(response)
+
+    def is_rate_limited(self, response: Response) -> bool:
+        return response.status == 429
+
+    def retry_after(self, response: Response, now: float) -> t.Optional[float]:
+        return parse_retry_after(response.headers, now)
+
+    def body_error(self, response: Response) -> t.Optional[t.Tuple[t.Type[ApiError], str]]:
+        """For a 2xx/3xx answer that still reports a failure: the error class and the vendor's message."""
+        return None
+
+    def observe(self, response: Response, now: float) -> None:
+        """Remember what the rate-limit headers say is left, and until when."""
+        headers = response.headers
+        remaining = headers.get('X-Rate-Limit-Remaining') or headers.get('RateLimit-Remaining')
+        reset = headers.get('X-Rate-Limit-Reset') or headers.get('RateLimit-Reset')
+        if remaining is None or not str(remaining).strip().isdigit():
+            return
+        self._remaining = int(remaining)
+        self._reset_at = None
+        if reset is not None and str(reset).strip().isdigit():
+            value = float(reset)
+            # RateLimit-Reset (IETF draft) is delta seconds; X-Rate-Limit-Reset is an epoch time.
+            self._reset_at = value if value > 10 ** 9 else now + value
+
+    def sent(self, now: float) -> None:
+        """A request is about to go out (counted against `budget`)."""
+        if self.budget is not None:
+            self._sent.append(now)
+            while len(self._sent) > self.budget[0]:
+                self._sent.popleft()
+        if self._remaining is not None:
+            self._remaining = max(0, self._remaining - 1)
+
+    def delay(self, now: float) -> float:
+        """Seconds to wait before the next request so the limit is not reached (0: send now)."""
+        wait = 0.0
+        if self._remaining is not None and self._reset_at is not None and self._remaining < self.low_water:
+            left = self._reset_at - now
+            if left > 0:
+                # Spread what is left over the rest of the window; at zero, wait for the window to reset.
+                wait = left if self._remaining == 0 else left / (self._remaining + 1)
+            else:
+                self._remaining = self._reset_at = None
+        if self.budget is not None and len(self._sent) >= self.budget[0]:
+            wait = max(wait, self._sent[0] + self.budget[1] - now)
+        return max(0.0, wait)
+
+
 class Transport:
     """One vendor connection: a requests.Session (connection reuse while polling), retries, typed errors.
 
@@ -154,18 +284,16 @@ class Transport:
     """
 
     def __init__(self, base_url: str, *, vendor: str, timeout: float = 30.0, verify: t.Union[bool, str] = True,
-                 policy: t.Optional[RetryPolicy] = None, auth: t.Any = None,
-                 headers: t.Optional[t.Mapping[str, str]] = None,
-                 vendor_message: t.Callable[[Response], str] = default_vendor_message,
-                 is_rate_limited: t.Callable[[Response], bool] = lambda r: r.status == 429,
+                 policy: t.Optional[RetryPolicy] = None, auth: t.Optional['Authenticator'] = None,
+                 headers: t.Optional[t.Mapping[str, str]] = None, responses: t.Optional['ResponsePolicy'] = None,
                  sleep: t.Callable[[float], None] = time.sleep, now: t.Callable[[], float] = time.time,
                  rng: t.Optional[random.Random] = None) -> None:
         self.base_url = base_url.rstrip('/')
         self.vendor = vendor
         self.timeout = timeout
         self.policy = policy or RetryPolicy()
-        self.vendor_message = vendor_message
-        self.is_rate_limited = is_rate_limited
+        self.auth = auth
+        self.responses = responses or ResponsePolicy()
         self.sleep = sleep
         self.now = now
         self.rng = rng or random.Random()
@@ -173,10 +301,10 @@ class Transport:
         # Reason -> count of retried attempts, for one summary warning per task instead of one per retry.
         self.retried: t.Dict[str, int] = {}
         self.request_count = 0
+        self.paced = 0.0
         self.session = requests.Session() if HAS_REQUESTS else None
         if self.session is not None:
             self.session.verify = verify
-            self.session.auth = auth
             self.session.headers.update({'Accept': 'application/json'})
             self.session.headers.update(headers or {})
 
@@ -200,6 +328,8 @@ class Transport:
         """Send one logical request, retrying per the policy; see the module docstring for the rules.
 
         `operation` completes "could not ..." in error messages, e.g. "start job team/app".
+        `idempotent` defaults to the method's nature (GET/PUT/DELETE yes, POST/PATCH no); pass True
+        for a POST that only reads (a GraphQL query), so it is retried like a GET.
         """
         method = method.upper()
         if idempotent is None:
@@ -208,9 +338,13 @@ class Transport:
         while True:
             attempt += 1
             retry_delay: t.Optional[float] = None
+            self._pace()
+            outgoing = Outgoing(method, self.url(path), params, dict(headers or {}), data=data, json=json)
+            if self.auth is not None:
+                self.auth.apply(outgoing)  # every attempt: a signature covers this attempt's date
             try:
-                response = self._send(method, path, params=params, data=data, json=json, headers=headers,
-                                      allow_redirects=allow_redirects)
+                response = self._send(method, path, params=params, data=outgoing.body or None,
+                                      headers=outgoing.headers, allow_redirects=allow_redirects)
             except _Broken as exc:  # before _NotSent, its base class: the request may have been acted on
                 if not idempotent:
                     raise AmbiguousOutcomeError(
@@ -224,19 +358,40 @@ class Transport:
                     raise TransientError(self._message(operation, None, exc.reason), vendor_message=exc.reason)
                 self._count('connection not established')
             else:
-                if response.status < 400:
-                    return response
-                retry_delay = self._retryable(response, idempotent, attempt, operation)
+                if self.responses.is_rate_limited(response):
+                    # The retry delay covers the wait; the headers of a refusal are not a budget to pace by.
+                    retry_delay = self._rate_limited(response, attempt, operation)
+                elif response.status < 400:
+                    self.responses.observe(response, self.now())
+                    problem = self.responses.body_error(response)
+                    if problem is None:
+                        return response
+                    cls, message = problem
+                    message = _short(self.redact(message))
+                    raise cls(self._message(operation, response.status, message), status=response.status,
+                              vendor_message=message)
+                else:
+                    self.responses.observe(response, self.now())
+                    retry_delay = self._retryable(response, idempotent, attempt, operation)
             self.sleep(retry_delay if retry_delay is not None else self._backoff(attempt))
 
+    def _pace(self) -> None:
+        """Wait as the response policy asks before sending, so the vendor's limit is not reached."""
+        delay = min(self.responses.delay(self.now()), self.policy.max_delay)
+        if delay > 0:
+            self.paced += delay
+            self.sleep(delay)
+        self.responses.sent(self.now())
+
+    def _rate_limited(self, response: Response, attempt: int, operation: str) -> t.Optional[float]:
+        if attempt > self.policy.retries:
+            raise self._error(RateLimitedError, operation, response)
+        self._count('HTTP %d' % response.status)
+        hint = self.responses.retry_after(response, self.now())
+        return None if hint is None else min(hint, self.policy.max_delay)
+
     def _retryable(self, response: Response, idempotent: bool, attempt: int, operation: str) -> t.Optional[float]:
-        """Return the delay before retrying `response`, or raise the typed error for it."""
-        if self.is_rate_limited(response):
-            if attempt > self.policy.retries:
-                raise self._error(RateLimitedError, operation, response)
-            self._count('HTTP %d' % response.status)
-            hint = parse_retry_after(response.headers, self.now())
-            return None if hint is None else min(hint, self.policy.max_delay)
+        """Return the delay before retrying the error `response`, or raise the typed error for it."""
         if response.status >= 500:
             if not idempotent:
                 cls = AmbiguousOutcomeError if response.status in _AMBIGUOUS_STATUSES else TransientError
@@ -281,7 +436,7 @@ class Transport:
         return self.redact(text)
 
     def _error(self, cls: t.Type[ApiError], operation: str, response: Response) -> ApiError:
-        message = _short(self.redact(self.vendor_message(response) or ''))
+        message = _short(self.redact(self.responses.vendor_message(response) or ''))
         return cls(self._message(operation, response.status, message or 'no details given'),
                    status=response.status, vendor_message=message)
 

@@ -79,7 +79,7 @@ def iso_from_millis(millis: t.Optional[float]) -> t.Optional[str]:
 class InputParameter:
     """A value a person (or the playbook) supplies when answering a gate, or a pipeline parameter.
 
-    `type` is one of string, text, choice, boolean, password, other.
+    `type` is one of string, text, choice, boolean, integer, password, other.
     """
 
     name: str
@@ -95,6 +95,8 @@ class InputParameter:
             return 'parameter %r must be one of %s, got %r' % (self.name, ', '.join(self.choices), value)
         if self.type == 'boolean' and not isinstance(value, bool) and str(value).lower() not in ('true', 'false'):
             return 'parameter %r is a boolean (true or false), got %r' % (self.name, value)
+        if self.type == 'integer' and (isinstance(value, bool) or not str(value).strip().lstrip('-').isdigit()):
+            return 'parameter %r is a whole number, got %r' % (self.name, value)
         return None
 
 
@@ -152,6 +154,17 @@ class Stage:
 
 
 @dataclasses.dataclass
+class LogTail:
+    """The end of an execution's log: `lines` (secrets masked), where they come from, and whether
+    earlier lines were left out."""
+
+    lines: t.List[str]
+    source: str = 'log'
+    truncated: bool = False
+    url: t.Optional[str] = None
+
+
+@dataclasses.dataclass
 class Execution:
     """One pipeline execution as every module reports it (DESIGN section 2).
 
@@ -175,6 +188,7 @@ class Execution:
     idempotency_key: t.Optional[str] = None
     previous_id: t.Optional[str] = None
     scope: t.Dict[str, t.Any] = dataclasses.field(default_factory=dict)
+    log_tail: t.Optional[LogTail] = None
     raw: t.Any = None
 
     @property
@@ -250,3 +264,5 @@ class StartRequest:
     key_derived: bool
     revision: t.Optional[str] = None
     notes: t.Optional[str] = None
+    # Vendor-only inputs (`start_inputs`), declared by the backend and checked by Backend.check_start.
+    start_inputs: t.Dict[str, t.Any] = dataclasses.field(default_factory=dict)

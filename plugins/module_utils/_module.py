@@ -7,9 +7,12 @@
 
 """PipelineModule: the one place that knows Ansible.
 
-It merges the shared argument specs (kept in step with the doc fragments), builds the backend for
-the chosen vendor, runs a module's operation, waits when asked, renders results (with diff), and turns
-every typed error into one clean `msg` while still reporting `changed` and `execution`.
+It merges the shared argument specs (the connection options from the option table, the rest kept in
+step with the doc fragments), builds the backend of each vendor a task talks to, checks the
+operation against the vendor's capabilities, runs a module's function, waits when asked, attaches
+log tails, renders results (with diff), and turns every typed error into one clean `msg` while still
+reporting `changed` and `execution`. It holds no vendor knowledge: what an operation means for a
+vendor (predictions, gate ids, names in messages) is asked of the backend.
 """
 
 from __future__ import annotations
@@ -20,26 +23,16 @@ import typing as t
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ._backends._base import Backend
+from ._backends._base import Backend, Operation
 from ._errors import PipelineError, UnsuccessfulExecution, ValidationError, WaitTimeout
-from ._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, REDACTED
-from ._model import DEFAULT_FAIL_ON, STATUS_NAMES, Execution, StartRequest, Status
+from ._http import HAS_REQUESTS, REDACTED, REQUESTS_IMPORT_ERROR
+from ._model import DEFAULT_FAIL_ON, STATUS_NAMES, UNSUCCESSFUL, Execution, StartRequest, Status
+from ._options import OPTIONS, argument_spec
 from ._poller import Condition, Poller, make_condition
-from ._registry import BACKENDS, create_backend, resolve_connection
+from ._registry import VENDORS, backend_class, resolve_connection
 
 # Shared options. Each dict is documented by the doc fragment of the same name; validate-modules checks
-# that the two agree for every module.
-CONNECTION_SPEC: t.Dict[str, t.Dict[str, t.Any]] = dict(
-    vendor=dict(type='str', required=True, choices=sorted(BACKENDS)),
-    api_url=dict(type='str'),
-    username=dict(type='str'),
-    api_token=dict(type='str', no_log=True),
-    password=dict(type='str', no_log=True),
-    validate_certs=dict(type='bool', default=True),
-    ca_path=dict(type='path'),
-    request_timeout=dict(type='float', default=30.0),
-    request_retries=dict(type='int', default=5),
-)
+# that the two agree for every module. The connection options come from the option table (_options).
 IDENTITY_SPEC: t.Dict[str, t.Dict[str, t.Any]] = dict(
     pipeline=dict(type='str'),
     execution_id=dict(type='str'),
@@ -57,7 +50,16 @@ WAIT_SPEC: t.Dict[str, t.Dict[str, t.Any]] = dict(
     wait_max_interval=dict(type='float', default=30.0),
     on_timeout=dict(type='str', default='fail', choices=['fail', 'cancel', 'detach']),
     fail_on=dict(type='list', elements='str', choices=list(STATUS_NAMES), default=list(DEFAULT_FAIL_ON)),
+    log_lines=dict(type='int'),
 )
+# Lines of log returned for an execution that made the task fail, unless log_lines says otherwise.
+DEFAULT_FAILURE_LOG_LINES = 20
+
+
+def connection_spec() -> t.Dict[str, t.Dict[str, t.Any]]:
+    """The connection part of every module's argument spec, for the vendors that can be chosen now."""
+    return argument_spec(VENDORS)
+
 
 Records = t.Union[Execution, t.List[Execution]]
 
@@ -65,13 +67,19 @@ Records = t.Union[Execution, t.List[Execution]]
 class PipelineModule:
     """An AnsibleModule with the collection's shared options, backend wiring and error edge.
 
-    Modules build one, then call `run(operation)`; `operation(module)` returns the result dict
-    (usually from `finish()`) or raises a PipelineError. Nothing else calls exit_json/fail_json.
+    Modules build one with the Operation they perform, then call `run(function)`;
+    `function(module)` returns the result dict (usually from `finish()`) or raises a PipelineError.
+    Nothing else calls exit_json/fail_json. The base checks that the vendor supports the operation
+    before the function runs.
+
+    Several vendors in one task: `backend` is the task's own vendor (the `vendor` option, or the
+    vendor of the `execution` record); `backend_for(vendor)` builds the backend of any other vendor
+    from `connections[vendor]` and that vendor's environment, each with its own HTTP session.
     """
 
-    def __init__(self, argument_spec: t.Optional[t.Dict[str, t.Any]] = None, *, identity: bool = True,
-                 **kwargs: t.Any) -> None:
-        spec = dict(CONNECTION_SPEC)
+    def __init__(self, argument_spec: t.Optional[t.Dict[str, t.Any]] = None, *, operation: Operation,
+                 identity: bool = True, **kwargs: t.Any) -> None:
+        spec = connection_spec()
         spec.update(WAIT_SPEC)
         spec.update(RAW_SPEC)
         if identity:
@@ -80,9 +88,10 @@ class PipelineModule:
         spec.update(argument_spec or {})
         self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **kwargs)
         self.params = self.module.params
+        self.operation = operation
         self.poller = Poller()
         self.condition: t.Optional[Condition] = None
-        self._backend: t.Optional[Backend] = None
+        self._backends: t.Dict[str, Backend] = {}
         # What the task changed so far: a failure after that still reports changed and the execution.
         self._changed: t.Optional[Records] = None
 
@@ -92,17 +101,40 @@ class PipelineModule:
 
     @property
     def vendor(self) -> str:
-        return self.params['vendor']
+        """The task's vendor: the `vendor` option, else the vendor of the `execution` record given."""
+        vendor = self.params.get('vendor') or _record_vendor(self.params.get('execution'))
+        if not vendor:
+            raise ValidationError('vendor is not set; choose one of: %s (set it on the task, in module_defaults, or '
+                                  'pass an execution record, which names its vendor)' % ', '.join(sorted(VENDORS)))
+        return vendor
 
     @property
     def backend(self) -> Backend:
-        """The chosen vendor's backend, built on first use (after the connection options are checked)."""
-        if self._backend is None:
-            resolved = resolve_connection(self.params, os.environ)
-            for secret in resolved.env_secrets:
+        """The task's vendor's backend, built on first use (after the connection options are checked)."""
+        return self.backend_for(self.vendor)
+
+    def backend_for(self, vendor: str) -> Backend:
+        """The backend of `vendor`, built once per task; the operation is checked against its capabilities."""
+        if vendor not in self._backends:
+            params = dict(self.params)
+            params['vendor'] = self.params.get('vendor') or self.vendor
+            resolved = resolve_connection(params, os.environ, vendor)
+            for secret in resolved.secrets:
                 self.module.no_log_values.add(secret)
-            self._backend = create_backend(resolved.connection)
-        return self._backend
+            backend = create_backend(resolved.connection)
+            backend.require(self.operation)
+            self._backends[vendor] = backend
+        return self._backends[vendor]
+
+    def backend_of(self, execution: Execution) -> Backend:
+        return self.backend_for(execution.vendor)
+
+    def describe(self, execution: Execution) -> str:
+        """How messages name `execution` (its vendor decides: e.g. a queue item while it has no id)."""
+        try:
+            return self.backend_of(execution).describe(execution)
+        except PipelineError:
+            return execution.pipeline
 
     @property
     def wants_wait(self) -> bool:
@@ -118,6 +150,7 @@ class PipelineModule:
         try:
             if self.wants_wait:
                 self.condition = make_condition(self.params.get('wait_for'), self.params.get('wait_until'))
+            _ = self.backend  # connection options and the operation are checked before anything else
             result = operation(self)
         except PipelineError as exc:
             self._warn_backend()
@@ -129,7 +162,8 @@ class PipelineModule:
             self.module.fail_json(msg=self._redact(exc.msg), exception=self._redact(traceback.format_exc()), **failure)
         except Exception as exc:  # pylint: disable=broad-except
             # A bug or an unforeseen vendor answer: a clean message here, the traceback only in `exception`.
-            self.module.fail_json(msg=self._redact('%s: unexpected error: %s: %s' % (self.vendor, type(exc).__name__, exc)),
+            who = self.params.get('vendor') or 'cicd.pipelines'
+            self.module.fail_json(msg=self._redact('%s: unexpected error: %s: %s' % (who, type(exc).__name__, exc)),
                                   exception=self._redact(traceback.format_exc()), **self._changed_so_far({}))
         self._warn_backend()
         self.module.exit_json(**result)
@@ -146,31 +180,37 @@ class PipelineModule:
         return extra
 
     def _redact(self, text: str) -> str:
-        if self._backend is not None:
-            text = self._backend.http.redact(text)
-        for secret in (self.params.get('api_token'), self.params.get('password')):
-            if secret:
-                text = text.replace(secret, REDACTED)
+        for backend in self._backends.values():
+            text = backend.http.redact(text)
+        for name, option in OPTIONS.items():
+            value = self.params.get(name)
+            if option.secret and value:
+                text = text.replace(str(value), REDACTED)
         return text
 
     def _warn_backend(self) -> None:
-        if self._backend is None:
-            return
-        for warning in self._backend.warnings:
-            self.module.warn(self._redact(warning))
-        summary = self._backend.http.summary()
-        if summary:
-            self.module.warn(self._redact(summary))
+        for backend in self._backends.values():
+            for warning in backend.warnings:
+                self.module.warn(self._redact(warning))
+            summary = backend.http.summary()
+            if summary:
+                self.module.warn(self._redact(summary))
 
     # Addressing -----------------------------------------------------------------------------------
 
-    def record(self, data: t.Any, option: str = 'execution') -> Execution:
-        """Read an execution record given back by the user (`execution`, items of `executions`)."""
+    def record(self, data: t.Any, option: str = 'execution', any_vendor: bool = False) -> Execution:
+        """Read an execution record given back by the user (`execution`, items of `executions`).
+
+        Unless `any_vendor`, the record must belong to the task's vendor.
+        """
         try:
             execution = Execution.from_result(data)
         except ValueError as exc:
             raise ValidationError('%s: %s' % (option, exc))
-        if execution.vendor != self.vendor:
+        if execution.vendor not in VENDORS:
+            raise ValidationError('%s is a record of vendor %r, which this collection does not support; supported: %s'
+                                  % (option, execution.vendor, ', '.join(sorted(VENDORS))))
+        if not any_vendor and execution.vendor != self.vendor:
             raise ValidationError('%s is a %s execution but vendor is %s' % (option, execution.vendor, self.vendor))
         return execution
 
@@ -188,16 +228,29 @@ class PipelineModule:
     def warn(self, message: str) -> None:
         self.module.warn(self._redact(message))
 
-    def continued(self, execution: Execution, operation: str) -> t.Optional[t.Dict[str, t.Any]]:
+    def refresh(self, executions: t.Sequence[Execution]) -> t.List[Execution]:
+        """The current state of `executions` (any mix of vendors), in order: each vendor's records are
+        read together through that vendor's backend (`get_many`, which may batch them)."""
+        groups: t.Dict[str, t.List[int]] = {}
+        for index, execution in enumerate(executions):
+            groups.setdefault(execution.vendor, []).append(index)
+        fresh: t.List[t.Optional[Execution]] = [None] * len(executions)
+        for vendor, indexes in groups.items():
+            records = self.backend_for(vendor).get_many([executions[i] for i in indexes])
+            for index, record in zip(indexes, records):
+                fresh[index] = record
+        return t.cast(t.List[Execution], fresh)
+
+    def continued(self, execution: Execution) -> t.Optional[t.Dict[str, t.Any]]:
         """For resume and retry: the result when there is nothing to do, else None.
 
-        Nothing to do when the execution is still active or succeeded, or when an earlier run of the
-        task already continued it: the vendor's lineage links a newer execution to it, which is then
-        returned (DESIGN section 4: a second run finds what the first one created).
+        Nothing to do when the execution is still active or succeeded (an in-place retry makes the same
+        execution active again), or when an earlier run of the task already continued it: the vendor's
+        lineage links a newer execution to it, which is then returned (DESIGN section 4).
         """
         if execution.status.active or execution.status == Status.SUCCEEDED:
             return self.finish(execution, changed=False, before=execution.status)
-        found = self.backend.find_continuation(execution, operation)
+        found = self.backend.find_continuation(execution, self.operation)
         if found is None:
             return None
         return self.finish(self.backend.get(found), changed=False, before=execution.status)
@@ -205,26 +258,28 @@ class PipelineModule:
     # Waiting and results ---------------------------------------------------------------------------
 
     def settle(self, execution: Execution, request: t.Optional[StartRequest] = None) -> Execution:
-        """Follow an execution this task just created until the vendor gives it an id (e.g. a Jenkins
-        queue item leaving the queue), within wait_timeout, then let the backend finish the start
-        (`after_start`). Returns it as it is then, warning when it still has no id."""
+        """Follow an execution this task just created until the vendor gives it an id (e.g. a queue item
+        leaving the queue), within wait_timeout, then let the backend finish the start (`after_start`).
+        Returns it as it is then, warning when it still has no id."""
         self._changed = execution  # a failure from here on still reports it, and changed=true
+        backend = self.backend_of(execution)
         if execution.id is None and not execution.terminal:
-            outcome = self.poller.wait([execution], self.backend.get_many, lambda e: e.id is not None,
+            outcome = self.poller.wait([execution], self.refresh, lambda e: e.id is not None,
                                        timeout=self.params['wait_timeout'], min_interval=min(1.0, self.params['wait_interval']),
                                        max_interval=self.params['wait_max_interval'])
             execution = self._changed = outcome.executions[0]
         if execution.id is not None:
-            return self.backend.after_start(execution, request)
+            return backend.after_start(execution, request)
         if not execution.terminal:
             reason = execution.scope.get('queue_reason')
             self.warn('%s is still queued after %ss%s; pass the returned execution to cicd.pipelines.pipeline_info '
-                      'to follow it' % (describe(execution), self.params['wait_timeout'], ' (%s)' % reason if reason else ''))
+                      'to follow it' % (self.describe(execution), self.params['wait_timeout'],
+                                        ' (%s)' % reason if reason else ''))
         return execution
 
     def finish(self, executions: Records, *, changed: bool, before: t.Optional[Status] = None,
                read_only: bool = False, expect: t.Iterable[Status] = ()) -> t.Dict[str, t.Any]:
-        """Wait if the task asked to, judge the outcome, and build the result.
+        """Wait if the task asked to, judge the outcome, attach log tails, and build the result.
 
         `executions` is one record (result key `execution`) or a list (key `executions`). Check mode
         skips the wait unless the module is `read_only`. `expect` are final statuses that are the point
@@ -237,20 +292,46 @@ class PipelineModule:
         if changed and not self.check_mode:
             self._changed = executions
         if self.wants_wait and self.condition is not None and (read_only or not self.check_mode):
-            outcome = self.poller.wait(records, self.backend.get_many, self.condition,
+            outcome = self.poller.wait(records, self.refresh, self.condition,
                                        timeout=self.params['wait_timeout'], min_interval=self.params['wait_interval'],
                                        max_interval=self.params['wait_max_interval'])
             records = outcome.executions
             result.update(elapsed=round(outcome.elapsed, 1), timed_out=outcome.timed_out)
-            rendered = self._key(many, records)
-            changed = self._judge(outcome.satisfied, records, outcome.timed_out, outcome.last_error, changed,
-                                  rendered, frozenset(expect))
+            try:
+                changed = self._judge(outcome.satisfied, records, outcome.timed_out, outcome.last_error, changed,
+                                      frozenset(expect))
+            except (WaitTimeout, UnsuccessfulExecution) as exc:
+                self._attach_logs(records if exc.execution is None else [exc.execution], failed=True)
+                if exc.execution is None:
+                    exc.details.update(self._key(True, records))
+                raise
             result['changed'] = changed
+        self._attach_logs(records, failed=False)
         result.update(self._key(many, records))
         if self.module._diff and not many and not read_only:
             result['diff'] = {'before': {'status': before.value if before else None},
                               'after': {'status': records[0].status.value}}
         return result
+
+    def _attach_logs(self, records: t.List[Execution], *, failed: bool) -> None:
+        """Fill `log_tail` of the records: `log_lines` lines when asked; on a failed task by default
+        DEFAULT_FAILURE_LOG_LINES for each record that ended unsuccessfully. A log that cannot be read
+        never fails the task (a warning says why)."""
+        asked = self.params.get('log_lines')
+        for record in records:
+            lines = asked
+            if lines is None:
+                lines = DEFAULT_FAILURE_LOG_LINES if failed and record.status in UNSUCCESSFUL else 0
+            if not lines or lines < 0 or record.id is None:
+                continue
+            try:
+                tail = self.backend_of(record).log_tail(record, lines)
+            except PipelineError as exc:
+                self.warn('could not read the log of %s: %s' % (self.describe(record), exc.msg))
+                continue
+            if tail is not None:
+                tail.lines = [self._redact(line) for line in tail.lines]
+                record.log_tail = tail
 
     def render(self, execution: Execution) -> t.Dict[str, t.Any]:
         return execution.to_result(include_raw=bool(self.params.get('return_raw')))
@@ -261,12 +342,15 @@ class PipelineModule:
         return {'execution': self.render(records[0])}
 
     def _judge(self, satisfied: t.List[bool], records: t.List[Execution], timed_out: bool, last_error: t.Optional[str],
-               changed: bool, rendered: t.Dict[str, t.Any], expect: t.FrozenSet[Status]) -> bool:
-        """Raise for a wait that did not end well; return `changed` (a cancel on timeout changes things)."""
+               changed: bool, expect: t.FrozenSet[Status]) -> bool:
+        """Raise for a wait that did not end well; return `changed` (a cancel on timeout changes things).
+
+        The raised error carries the single execution (one record) or nothing (the caller adds the list).
+        """
         single = records[0] if len(records) == 1 else None
         if timed_out:
             pending = [e for e, ok in zip(records, satisfied) if not ok and not e.terminal]
-            what = '; '.join('%s is %s' % (describe(e), e.status.value) for e in pending)
+            what = '; '.join('%s is %s' % (self.describe(e), e.status.value) for e in pending)
             msg = 'timed out after %ss waiting: %s' % (self.params['wait_timeout'], what)
             if last_error:
                 msg += ' (last poll failed: %s)' % last_error
@@ -275,30 +359,31 @@ class PipelineModule:
                 return changed
             if self.params['on_timeout'] == 'cancel':
                 # Report them as the cancel left them, not as they were before it.
-                records = [self.backend.cancel(e) if any(e is p for p in pending) else e for e in records]
+                for index, execution in enumerate(records):
+                    if any(execution is p for p in pending):
+                        records[index] = self.backend_of(execution).cancel(execution)
                 msg += '; cancelled %s as on_timeout=cancel asks' % ('it' if len(pending) == 1 else 'them')
                 changed = True
                 single = records[0] if single is not None else None
-                rendered = {'executions': [self.render(e) for e in records]}
-            raise WaitTimeout(msg, execution=single, changed=changed, **({} if single else rendered))
+            raise WaitTimeout(msg, execution=single, changed=changed)
         wanted = frozenset(Status(s) for s in self.params.get('wait_for') or ())
         fail_on = frozenset(Status(s) for s in self.params['fail_on']) - wanted - expect
         failed = [e for e in records if e.status in fail_on]
         if failed:
-            raise UnsuccessfulExecution('; '.join('%s ended %s (%s)' % (describe(e), e.status.value, e.vendor_status)
-                                                  for e in failed), execution=single, changed=changed,
-                                        **({} if single else rendered))
+            raise UnsuccessfulExecution('; '.join('%s ended %s (%s)' % (self.describe(e), e.status.value, e.vendor_status)
+                                                  for e in failed), execution=single, changed=changed)
         missed = [e for e, ok in zip(records, satisfied) if not ok]
         if missed:
-            raise UnsuccessfulExecution('; '.join('%s ended %s without meeting the wait condition' % (describe(e), e.status.value)
-                                                  for e in missed), execution=single, changed=changed,
-                                        **({} if single else rendered))
+            raise UnsuccessfulExecution('; '.join('%s ended %s without meeting the wait condition'
+                                                  % (self.describe(e), e.status.value) for e in missed),
+                                        execution=single, changed=changed)
         return changed
 
 
-def describe(execution: Execution) -> str:
-    """How messages name an execution: 'team/app/deploy #12' (or the queue item while queued)."""
-    if execution.id is not None:
-        return '%s #%s' % (execution.pipeline, execution.number if execution.number is not None else execution.id)
-    queue_id = execution.scope.get('queue_id')
-    return '%s (queue item %s)' % (execution.pipeline, queue_id) if queue_id is not None else execution.pipeline
+def _record_vendor(data: t.Any) -> t.Optional[str]:
+    return str(data['vendor']) if isinstance(data, t.Mapping) and data.get('vendor') else None
+
+
+def create_backend(connection: t.Any) -> Backend:
+    """Build the backend for a resolved connection (a seam: the module tests put a fake backend here)."""
+    return backend_class(connection.vendor)(connection)

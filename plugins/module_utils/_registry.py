@@ -5,72 +5,122 @@
 #
 # Internal to cicd.pipelines; may change in any release.
 
-"""Vendor name -> backend class, and building a backend from module parameters.
+"""Vendor name -> backend, loaded lazily; building a backend's Connection from module parameters.
 
-Imports are static on purpose: AnsiballZ ships only the module_utils it can see imported.
+Each backend is imported inside its loader function, so a task imports only the vendor it uses.
+AnsiballZ still ships every backend: its dependency finder reads the import statements of this
+file, including those inside functions.
 """
 
 from __future__ import annotations
 
 import typing as t
 
-from ._backends._base import Backend, Connection
-from ._backends._jenkins import JenkinsBackend
 from ._errors import ValidationError
+from ._options import GENERIC_NAMES, OPTIONS, USES, Connection, Use, secret_values, uses
 
-BACKENDS: t.Dict[str, t.Type[Backend]] = {
-    JenkinsBackend.name: JenkinsBackend,
+if t.TYPE_CHECKING:  # pragma: no cover
+    from ._backends._base import Backend
+
+
+def _jenkins() -> t.Type['Backend']:
+    from ._backends._jenkins import JenkinsBackend
+    return JenkinsBackend
+
+
+# The vendors that can be chosen (`vendor` option), each with the function that imports its backend.
+VENDORS: t.Dict[str, t.Callable[[], t.Type['Backend']]] = {
+    'jenkins': _jenkins,
 }
 
-# Connection options every vendor takes; the rest are checked against Backend.options.
-GENERIC_OPTIONS = frozenset({'vendor', 'validate_certs', 'ca_path', 'request_timeout', 'request_retries'})
-CONNECTION_OPTIONS = ('vendor', 'api_url', 'username', 'api_token', 'password', 'validate_certs', 'ca_path',
-                      'request_timeout', 'request_retries')
-SECRET_OPTIONS = frozenset({'api_token', 'password'})
+
+def register(vendor: str, loader: t.Callable[[], t.Type['Backend']], options: t.Mapping[str, Use]) -> None:
+    """Make `vendor` choosable: `loader()` returns its backend class, `options` is its column of the
+    option table (option name -> Use). Used by tests to add a vendor without touching the collection."""
+    unknown = sorted(set(options) - set(OPTIONS))
+    if unknown:
+        raise ValueError('%s: unknown connection option(s) %s' % (vendor, ', '.join(unknown)))
+    VENDORS[vendor] = loader
+    USES[vendor] = dict(options)
+
+
+def unregister(vendor: str) -> None:
+    VENDORS.pop(vendor, None)
+    USES.pop(vendor, None)
+
+
+def backend_class(vendor: str) -> t.Type['Backend']:
+    """The backend class of `vendor` (imported now if it was not yet); ValidationError for an unknown one."""
+    loader = VENDORS.get(vendor)
+    if loader is None:
+        raise ValidationError('vendor %r is not supported; choose one of: %s' % (vendor, ', '.join(sorted(VENDORS))))
+    return loader()
 
 
 class Resolved(t.NamedTuple):
     connection: Connection
-    # Secret values taken from the environment: the caller must mask them (AnsibleModule.no_log_values).
-    env_secrets: t.List[str]
+    # Secret values that did not come through a no_log top-level option (`connections`, the environment):
+    # the caller must mask them (AnsibleModule.no_log_values).
+    secrets: t.List[str]
 
 
-def resolve_connection(params: t.Mapping[str, t.Any], environ: t.Mapping[str, str]) -> Resolved:
-    """Validate the connection options for the chosen vendor and apply its environment fallbacks.
+def resolve_connection(params: t.Mapping[str, t.Any], environ: t.Mapping[str, str],
+                       vendor: t.Optional[str] = None) -> Resolved:
+    """The Connection for `vendor` (default: the task's `vendor` option), from, in this order of precedence:
 
-    Environment variables are read late, only for the chosen vendor and only for options left unset,
-    so module_defaults and task options always win. Raises ValidationError with every problem found.
+    1. the task's top-level options — only for the task's own vendor (they belong to it);
+    2. `connections[vendor]` (typically from module_defaults, holding every vendor of a release);
+    3. the vendor's environment variables (its CLI/SDK names), read only for options still unset;
+    4. the backend's default base URL (`Backend.default_api_url`, e.g. a SaaS URL or a region table);
+    5. the table defaults.
+
+    Raises ValidationError listing every problem: options the vendor does not use, missing required
+    ones, and the backend's own checks (`Backend.validate_connection`).
     """
-    vendor = params['vendor']
-    cls = BACKENDS.get(vendor)
-    if cls is None:
-        raise ValidationError('vendor %r is not supported; choose one of: %s' % (vendor, ', '.join(sorted(BACKENDS))))
-    values = {name: params.get(name) for name in CONNECTION_OPTIONS}
+    own_vendor = params.get('vendor')
+    vendor = vendor or own_vendor
+    if not vendor:
+        raise ValidationError('vendor is not set; choose one of: %s (set it on the task or in module_defaults)'
+                              % ', '.join(sorted(VENDORS)))
+    cls = backend_class(vendor)
+    column = uses(vendor)
     problems = []
-    unused = sorted(n for n in CONNECTION_OPTIONS if values[n] is not None and n not in GENERIC_OPTIONS
-                    and n not in cls.options)
-    if unused:
-        problems.append('%s does not use %s; its connection options are: %s'
-                        % (cls.display_name, ', '.join(unused), ', '.join(sorted(cls.options))))
-    env_secrets = []
-    for option, variables in cls.env.items():
-        if values.get(option) is None:
-            for variable in variables:
+    values: t.Dict[str, t.Any] = {}
+    if vendor == own_vendor:
+        values = {n: params.get(n) for n in OPTIONS if params.get(n) is not None}
+        unused = sorted(n for n in values if n not in column)
+        if unused:
+            own = ', '.join(n for n in column if n not in GENERIC_NAMES)
+            problems.append('%s does not use %s; its connection options are: %s'
+                            % (cls.display_name, ', '.join(unused), own or 'none beyond the generic ones'))
+    from_connections = ((params.get('connections') or {}).get(vendor) or {})
+    secrets = []
+    for name in column:
+        if values.get(name) is None and from_connections.get(name) is not None:
+            values[name] = from_connections[name]
+            if OPTIONS[name].secret:
+                secrets.append(str(values[name]))
+    for name, use in column.items():
+        if values.get(name) is None:
+            for variable in use.env:
                 if environ.get(variable):
-                    values[option] = environ[variable]
-                    if option in SECRET_OPTIONS:
-                        env_secrets.append(environ[variable])
+                    values[name] = environ[variable]
+                    if OPTIONS[name].secret:
+                        secrets.append(environ[variable])
                     break
-    for option in cls.required:
-        if values.get(option) is None:
-            hint = ' (or the environment variable %s)' % ' / '.join(cls.env[option]) if option in cls.env else ''
-            problems.append('%s needs %s%s' % (cls.display_name, option, hint))
-    connection = Connection(**values)
-    problems.extend(cls.validate_connection(connection))
+    if not problems:
+        connection = Connection(vendor, **{n: v for n, v in values.items() if n in column})
+        if connection.get('api_url') is None:
+            connection.api_url = cls.default_api_url(connection)  # type: ignore[attr-defined]
+        for name, use in column.items():
+            if use.required and connection.get(name) is None:
+                hint = ' (or the environment variable %s)' % ' / '.join(use.env) if use.env else ''
+                problems.append('%s needs %s%s' % (cls.display_name, name, hint))
+        problems.extend(cls.validate_connection(connection))
     if problems:
         raise ValidationError('; '.join(problems))
-    return Resolved(connection, env_secrets)
+    return Resolved(connection, secrets)
 
 
-def create_backend(connection: Connection) -> Backend:
-    return BACKENDS[connection.vendor](connection)
+__all__ = ['VENDORS', 'Connection', 'Resolved', 'backend_class', 'register', 'resolve_connection', 'secret_values',
+           'unregister']

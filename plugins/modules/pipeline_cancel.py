@@ -12,14 +12,13 @@ short_description: Stop a running or queued CI/CD pipeline execution
 version_added: 0.1.0
 description:
   - Asks the vendor to stop an execution, or to drop it from the queue before it starts.
-  - B(Jenkins) stops a running build (C(stop)) or cancels a queue item (also one addressed by an RV(execution) record
-    that is still queued).
   - Idempotent. An execution that already ended is left alone and RV(ignore:changed=false).
   - With O(wait), waits until the execution has really ended. The task does not fail on the final status (it was
     asked to stop), only if the wait times out.
 author:
   - cicd.pipelines contributors (@cicd-pipelines)
 extends_documentation_fragment:
+  - cicd.pipelines.vendor_notes.cancel
   - cicd.pipelines.connection
   - cicd.pipelines.execution
   - cicd.pipelines.execution.raw
@@ -56,15 +55,14 @@ execution:
     vendor:
       description: The vendor that runs it.
       type: str
-      sample: jenkins
     pipeline:
-      description: The pipeline's identity as the vendor knows it (Jenkins full job name).
+      description: The pipeline's identity as the vendor knows it (see the vendor guide in the collection's docs).
       type: str
       sample: team/app/deploy
     id:
       description:
-        - The execution's id, always a string (Jenkins build number).
-        - V(null) while the vendor has not assigned one yet (a Jenkins build still in the queue); RV(execution.scope)
+        - The execution's id, always a string.
+        - V(null) while the vendor has not assigned one yet (an execution still waiting to start); RV(execution.scope)
           then addresses it.
       type: str
       sample: "42"
@@ -89,7 +87,7 @@ execution:
     url:
       description: Link to the execution in the vendor's web UI.
       type: str
-      sample: https://ci.example.com/jenkins/job/team/job/app/job/deploy/42/
+      sample: https://ci.example.com/job/team/job/app/job/deploy/42/
     started_at:
       description: When it started, ISO 8601 UTC.
       type: str
@@ -103,7 +101,7 @@ execution:
       type: float
       sample: 250.0
     stages:
-      description: Stages in run order (only the ones that started, for Jenkins).
+      description: Stages in run order (vendors differ in whether stages that have not started yet are listed).
       type: list
       elements: dict
       sample: [{id: "6", name: Build, status: succeeded, vendor_status: SUCCESS, started_at: "2026-11-25T10:00:01Z",
@@ -132,9 +130,18 @@ execution:
       type: str
       sample: "41"
     scope:
-      description: What else addresses the execution at the vendor (Jenkins C(queue_id)).
+      description: What else addresses the execution at the vendor (for example its queue item, project or application).
       type: dict
       sample: {queue_id: 311}
+    log_tail:
+      description:
+        - The end of the execution's log, when O(log_lines) asks for it or the task failed because the execution ended
+          unsuccessfully; otherwise V(null). Secrets are masked.
+        - C(lines) (the last lines, oldest first), C(source) (which log they come from, for example the failed step),
+          C(truncated) (whether earlier lines were left out) and C(url) (the full log in the vendor's web UI).
+      type: dict
+      sample: {lines: ["+ ./smoke-test.sh", "ERROR: smoke test failed: HTTP 503"], source: "stage Test", truncated: true,
+               url: "https://ci.example.com/job/team/job/app/job/deploy/42/console"}
     raw:
       description: The vendor's own payload. Vendor-specific; its shape may change with vendor versions.
       returned: when O(return_raw=true)
@@ -151,28 +158,24 @@ timed_out:
   sample: false
 '''
 
-import dataclasses
-
-from ansible_collections.cicd.pipelines.plugins.module_utils._backends._base import CANCEL
-from ansible_collections.cicd.pipelines.plugins.module_utils._model import TERMINAL, Status
+from ansible_collections.cicd.pipelines.plugins.module_utils._backends._base import Operation
+from ansible_collections.cicd.pipelines.plugins.module_utils._model import TERMINAL
 from ansible_collections.cicd.pipelines.plugins.module_utils._module import PipelineModule
 
 
 def run(module: PipelineModule) -> dict:
     backend = module.backend
-    backend.require(CANCEL)
     execution = backend.get(module.target())
     if execution.terminal:
         # Ended already (perhaps stopped by an earlier run of this task): it has stopped, as asked.
         return module.finish(execution, changed=False, before=execution.status, expect=TERMINAL)
     if module.check_mode:
-        predicted = dataclasses.replace(execution, status=Status.ABORTED, pending_inputs=[])
-        return module.finish(predicted, changed=True, before=execution.status)
+        return module.finish(backend.predict(Operation.CANCEL, execution), changed=True, before=execution.status)
     return module.finish(backend.cancel(execution), changed=True, before=execution.status, expect=TERMINAL)
 
 
 def main() -> None:
-    module = PipelineModule()
+    module = PipelineModule(operation=Operation.CANCEL)
     module.run(run)
 
 

@@ -24,15 +24,18 @@ author:
 options:
   execution_id:
     description:
-      - The execution's id (for B(Jenkins), the build number). Leave out to read the latest execution of O(pipeline).
+      - The execution's id. Leave out to read the latest execution of O(pipeline).
   executions:
     description:
       - Several executions to read (and wait for) at once. Each item is an RV(execution) record returned by an earlier
         task, or an id of an execution of O(pipeline).
+      - Records may belong to different vendors; each vendor's records are read through its own connection (from
+        O(connections), or the top-level options for the task's O(vendor)).
       - Mutually exclusive with O(execution) and O(execution_id). RV(executions) is returned instead of RV(execution).
     type: list
     elements: raw
 extends_documentation_fragment:
+  - cicd.pipelines.vendor_notes.info
   - cicd.pipelines.connection
   - cicd.pipelines.execution
   - cicd.pipelines.execution.raw
@@ -89,15 +92,14 @@ execution:
     vendor:
       description: The vendor that runs it.
       type: str
-      sample: jenkins
     pipeline:
-      description: The pipeline's identity as the vendor knows it (Jenkins full job name).
+      description: The pipeline's identity as the vendor knows it (see the vendor guide in the collection's docs).
       type: str
       sample: team/app/deploy
     id:
       description:
-        - The execution's id, always a string (Jenkins build number).
-        - V(null) while the vendor has not assigned one yet (a Jenkins build still in the queue); RV(execution.scope)
+        - The execution's id, always a string.
+        - V(null) while the vendor has not assigned one yet (an execution still waiting to start); RV(execution.scope)
           then addresses it.
       type: str
       sample: "42"
@@ -122,7 +124,7 @@ execution:
     url:
       description: Link to the execution in the vendor's web UI.
       type: str
-      sample: https://ci.example.com/jenkins/job/team/job/app/job/deploy/42/
+      sample: https://ci.example.com/job/team/job/app/job/deploy/42/
     started_at:
       description: When it started, ISO 8601 UTC.
       type: str
@@ -136,7 +138,7 @@ execution:
       type: float
       sample: 250.0
     stages:
-      description: Stages in run order (only the ones that started, for Jenkins).
+      description: Stages in run order (vendors differ in whether stages that have not started yet are listed).
       type: list
       elements: dict
       sample: [{id: "6", name: Build, status: succeeded, vendor_status: SUCCESS, started_at: "2026-11-25T10:00:01Z",
@@ -165,9 +167,18 @@ execution:
       type: str
       sample: "41"
     scope:
-      description: What else addresses the execution at the vendor (Jenkins C(queue_id)).
+      description: What else addresses the execution at the vendor (for example its queue item, project or application).
       type: dict
       sample: {queue_id: 311}
+    log_tail:
+      description:
+        - The end of the execution's log, when O(log_lines) asks for it or the task failed because the execution ended
+          unsuccessfully; otherwise V(null). Secrets are masked.
+        - C(lines) (the last lines, oldest first), C(source) (which log they come from, for example the failed step),
+          C(truncated) (whether earlier lines were left out) and C(url) (the full log in the vendor's web UI).
+      type: dict
+      sample: {lines: ["+ ./smoke-test.sh", "ERROR: smoke test failed: HTTP 503"], source: "stage Test", truncated: true,
+               url: "https://ci.example.com/job/team/job/app/job/deploy/42/console"}
     raw:
       description: The vendor's own payload. Vendor-specific; its shape may change with vendor versions.
       returned: when O(return_raw=true)
@@ -189,18 +200,18 @@ executions:
   elements: dict
 '''
 
-from ansible_collections.cicd.pipelines.plugins.module_utils._backends._base import INFO
+from ansible_collections.cicd.pipelines.plugins.module_utils._backends._base import Operation
 from ansible_collections.cicd.pipelines.plugins.module_utils._errors import NotFoundError, ValidationError
 from ansible_collections.cicd.pipelines.plugins.module_utils._model import Execution
 from ansible_collections.cicd.pipelines.plugins.module_utils._module import PipelineModule
 
 
 def run(module: PipelineModule) -> dict:
-    params, backend = module.params, module.backend
-    backend.require(INFO)
+    params = module.params
     if params['executions'] is not None:
         targets = [_item(module, item) for item in params['executions']]
-        return module.finish(backend.get_many(targets), changed=False, read_only=True)
+        return module.finish(module.refresh(targets), changed=False, read_only=True)
+    backend = module.backend
     if params['execution'] or params['execution_id']:
         return module.finish(backend.get(module.target()), changed=False, read_only=True)
     if not params['pipeline']:
@@ -214,8 +225,11 @@ def run(module: PipelineModule) -> dict:
 
 
 def _item(module: PipelineModule, item: object) -> Execution:
+    """An `executions` item: a record of any vendor (read through that vendor's backend), or an id of `pipeline`."""
     if isinstance(item, dict):
-        return module.record(item, 'executions')
+        execution = module.record(item, 'executions', any_vendor=True)
+        module.backend_for(execution.vendor)  # its connection settings are checked before anything is read
+        return execution
     if not module.params['pipeline'] or item in (None, ''):
         raise ValidationError('executions: %r is not an execution record; ids need pipeline' % (item,))
     return Execution(vendor=module.vendor, pipeline=module.params['pipeline'], id=str(item))
@@ -224,7 +238,7 @@ def _item(module: PipelineModule, item: object) -> Execution:
 def main() -> None:
     module = PipelineModule(dict(
         executions=dict(type='list', elements='raw'),
-    ), mutually_exclusive=[('executions', 'execution'), ('executions', 'execution_id')])
+    ), operation=Operation.INFO, mutually_exclusive=[('executions', 'execution'), ('executions', 'execution_id')])
     module.run(run)
 
 

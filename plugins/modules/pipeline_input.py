@@ -11,8 +11,8 @@ module: pipeline_input
 short_description: Approve or reject a gate that a CI/CD pipeline execution is waiting at
 version_added: 0.1.0
 description:
-  - Answers a gate that waits for a person (for B(Jenkins), an C(input) step), approving it with parameter values or
-    rejecting it.
+  - Answers a gate that waits for a person (an approval, an input with parameters, runtime variables), approving it
+    with parameter values or rejecting it, optionally with a comment.
   - The answer is checked against the gate's declared parameters before anything is sent (unknown names, values
     outside a choice, booleans), also in check mode.
   - Can wait for the gate to appear first (O(gate_timeout)), so it can follow M(cicd.pipelines.pipeline_start)
@@ -24,13 +24,12 @@ author:
 options:
   input_id:
     description:
-      - The gate to answer. For B(Jenkins), the input step's C(id) (Jenkins upper-cases its first letter; either spelling
-        matches).
+      - The gate to answer, by its RV(execution.pending_inputs[].id) (see the vendor notes for how ids are spelled).
       - Required when several gates are pending at once; otherwise the only pending gate is answered.
     type: str
   action:
     description:
-      - V(approve) lets the execution go on (for B(Jenkins), proceed); V(reject) stops it (for B(Jenkins), abort).
+      - V(approve) lets the execution go on; V(reject) stops it (the vendor notes say which status it then ends in).
     type: str
     choices: [approve, reject]
     default: approve
@@ -40,12 +39,18 @@ options:
       - Only with O(action=approve).
     type: dict
     default: {}
+  comment:
+    description:
+      - A comment recorded with the answer, for vendors that keep one (approval comments, review text).
+      - Refused before anything is sent for a vendor that records no comment.
+    type: str
   gate_timeout:
     description:
       - Seconds to wait for the gate to appear when none is pending yet. V(0) does not wait.
     type: int
     default: 0
 extends_documentation_fragment:
+  - cicd.pipelines.vendor_notes.input
   - cicd.pipelines.connection
   - cicd.pipelines.execution
   - cicd.pipelines.execution.raw
@@ -92,15 +97,14 @@ execution:
     vendor:
       description: The vendor that runs it.
       type: str
-      sample: jenkins
     pipeline:
-      description: The pipeline's identity as the vendor knows it (Jenkins full job name).
+      description: The pipeline's identity as the vendor knows it (see the vendor guide in the collection's docs).
       type: str
       sample: team/app/deploy
     id:
       description:
-        - The execution's id, always a string (Jenkins build number).
-        - V(null) while the vendor has not assigned one yet (a Jenkins build still in the queue); RV(execution.scope)
+        - The execution's id, always a string.
+        - V(null) while the vendor has not assigned one yet (an execution still waiting to start); RV(execution.scope)
           then addresses it.
       type: str
       sample: "42"
@@ -125,7 +129,7 @@ execution:
     url:
       description: Link to the execution in the vendor's web UI.
       type: str
-      sample: https://ci.example.com/jenkins/job/team/job/app/job/deploy/42/
+      sample: https://ci.example.com/job/team/job/app/job/deploy/42/
     started_at:
       description: When it started, ISO 8601 UTC.
       type: str
@@ -139,7 +143,7 @@ execution:
       type: float
       sample: 250.0
     stages:
-      description: Stages in run order (only the ones that started, for Jenkins).
+      description: Stages in run order (vendors differ in whether stages that have not started yet are listed).
       type: list
       elements: dict
       sample: [{id: "6", name: Build, status: succeeded, vendor_status: SUCCESS, started_at: "2026-11-25T10:00:01Z",
@@ -168,9 +172,18 @@ execution:
       type: str
       sample: "41"
     scope:
-      description: What else addresses the execution at the vendor (Jenkins C(queue_id)).
+      description: What else addresses the execution at the vendor (for example its queue item, project or application).
       type: dict
       sample: {queue_id: 311}
+    log_tail:
+      description:
+        - The end of the execution's log, when O(log_lines) asks for it or the task failed because the execution ended
+          unsuccessfully; otherwise V(null). Secrets are masked.
+        - C(lines) (the last lines, oldest first), C(source) (which log they come from, for example the failed step),
+          C(truncated) (whether earlier lines were left out) and C(url) (the full log in the vendor's web UI).
+      type: dict
+      sample: {lines: ["+ ./smoke-test.sh", "ERROR: smoke test failed: HTTP 503"], source: "stage Test", truncated: true,
+               url: "https://ci.example.com/job/team/job/app/job/deploy/42/console"}
     raw:
       description: The vendor's own payload. Vendor-specific; its shape may change with vendor versions.
       returned: when O(return_raw=true)
@@ -194,52 +207,41 @@ input:
 
 import dataclasses
 
-from ansible_collections.cicd.pipelines.plugins.module_utils._backends._base import INPUT
+from ansible_collections.cicd.pipelines.plugins.module_utils._backends._base import Operation
 from ansible_collections.cicd.pipelines.plugins.module_utils._errors import ValidationError
 from ansible_collections.cicd.pipelines.plugins.module_utils._model import Execution, PendingInput, Status
-from ansible_collections.cicd.pipelines.plugins.module_utils._module import PipelineModule, describe
-
-
-def pick(execution: Execution, input_id: str | None) -> PendingInput | None:
-    """The pending gate to answer, None when there is none; ValidationError when the choice is ambiguous."""
-    if input_id:
-        wanted = input_id[:1].upper() + input_id[1:]
-        return next((g for g in execution.pending_inputs if g.id in (input_id, wanted)), None)
-    if len(execution.pending_inputs) > 1:
-        raise ValidationError('%s has several pending inputs (%s); set input_id'
-                              % (describe(execution), ', '.join(g.id for g in execution.pending_inputs)))
-    return execution.pending_inputs[0] if execution.pending_inputs else None
+from ansible_collections.cicd.pipelines.plugins.module_utils._module import PipelineModule
 
 
 def run(module: PipelineModule) -> dict:
     params, backend = module.params, module.backend
-    backend.require(INPUT)
     approve = params['action'] == 'approve'
     if params['parameters'] and not approve:
         raise ValidationError('parameters are only sent with action=approve')
     execution = backend.get(module.target())
-    gate = pick(execution, params['input_id'])
+
+    def pick(current: Execution) -> PendingInput | None:
+        return backend.find_gate(current, params['input_id'])
+
+    gate = pick(execution)
     if gate is None and params['gate_timeout'] > 0 and not execution.terminal:
-        outcome = module.poller.wait([execution], backend.get_many, lambda e: pick(e, params['input_id']) is not None,
+        outcome = module.poller.wait([execution], module.refresh, lambda e: pick(e) is not None,
                                      timeout=params['gate_timeout'], min_interval=params['wait_interval'],
                                      max_interval=params['wait_max_interval'])
         execution = outcome.executions[0]
-        gate = pick(execution, params['input_id'])
+        gate = pick(execution)
     if gate is None:
         if not execution.terminal:
             module.warn('%s has no pending input%s (status %s); nothing was answered'
-                        % (describe(execution), ' %r' % params['input_id'] if params['input_id'] else '',
+                        % (module.describe(execution), ' %r' % params['input_id'] if params['input_id'] else '',
                            execution.status.value))
         return module.finish(execution, changed=False, before=execution.status)
-    problems = gate.check_answer(params['parameters']) if approve else []
-    if problems:
-        raise ValidationError('; '.join(problems), execution=execution)
+    backend.check_answer(execution, gate, approve, params['parameters'], params['comment'])
     before = execution.status
     if module.check_mode:
-        execution = dataclasses.replace(execution, status=Status.RUNNING if approve else Status.ABORTED,
-                                        pending_inputs=[g for g in execution.pending_inputs if g is not gate])
+        execution = backend.predict(Operation.INPUT, execution, gate=gate, approve=approve)
     else:
-        execution = backend.answer_input(execution, gate, approve, params['parameters'])
+        execution = backend.answer_input(execution, gate, approve, params['parameters'], params['comment'])
     result = module.finish(execution, changed=True, before=before,
                            expect=() if approve else (Status.ABORTED, Status.REJECTED))
     result['input'] = dataclasses.asdict(gate)
@@ -251,8 +253,9 @@ def main() -> None:
         input_id=dict(type='str'),
         action=dict(type='str', default='approve', choices=['approve', 'reject']),
         parameters=dict(type='dict', default={}),
+        comment=dict(type='str'),
         gate_timeout=dict(type='int', default=0),
-    ))
+    ), operation=Operation.INPUT)
     module.run(run)
 
 

@@ -13,8 +13,8 @@ version_added: 0.1.0
 description:
   - Continues an execution that failed, was aborted, rejected or expired, from a stage. By default from the first stage
     that did not succeed.
-  - B(Jenkins) restarts a Declarative Pipeline build from the stage ("Restart from Stage"). Jenkins makes a new build
-    with the same parameters; it is returned, with RV(execution.previous_id) set to the original build.
+  - Vendors that resume by creating a new execution return it, with RV(execution.previous_id) set to the original;
+    vendors that continue in place return the same execution, active again.
   - Idempotent. If the execution is still active or succeeded, or it was resumed already (the vendor's lineage links a
     newer execution to it), that execution is returned with RV(ignore:changed=false) and nothing is started.
 author:
@@ -26,6 +26,7 @@ options:
       - The message of a refused stage lists the stages the vendor allows.
     type: str
 extends_documentation_fragment:
+  - cicd.pipelines.vendor_notes.resume
   - cicd.pipelines.connection
   - cicd.pipelines.execution
   - cicd.pipelines.execution.raw
@@ -34,8 +35,8 @@ extends_documentation_fragment:
   - cicd.pipelines.attributes.changes
   - ansible.builtin.action_common_attributes
 notes:
-  - For B(Jenkins), only Declarative Pipelines can be restarted from a stage, once the build has finished, and not when the
-    job sets C(disableRestartFromStage()). Use M(cicd.pipelines.pipeline_retry) to rebuild other jobs.
+  - Where a vendor cannot resume an execution from a stage, the task fails with a message that says so; use
+    M(cicd.pipelines.pipeline_retry) instead.
 seealso:
   - module: cicd.pipelines.pipeline_retry
   - module: cicd.pipelines.pipeline_info
@@ -66,15 +67,14 @@ execution:
     vendor:
       description: The vendor that runs it.
       type: str
-      sample: jenkins
     pipeline:
-      description: The pipeline's identity as the vendor knows it (Jenkins full job name).
+      description: The pipeline's identity as the vendor knows it (see the vendor guide in the collection's docs).
       type: str
       sample: team/app/deploy
     id:
       description:
-        - The execution's id, always a string (Jenkins build number).
-        - V(null) while the vendor has not assigned one yet (a Jenkins build still in the queue); RV(execution.scope)
+        - The execution's id, always a string.
+        - V(null) while the vendor has not assigned one yet (an execution still waiting to start); RV(execution.scope)
           then addresses it.
       type: str
       sample: "42"
@@ -99,7 +99,7 @@ execution:
     url:
       description: Link to the execution in the vendor's web UI.
       type: str
-      sample: https://ci.example.com/jenkins/job/team/job/app/job/deploy/42/
+      sample: https://ci.example.com/job/team/job/app/job/deploy/42/
     started_at:
       description: When it started, ISO 8601 UTC.
       type: str
@@ -113,7 +113,7 @@ execution:
       type: float
       sample: 250.0
     stages:
-      description: Stages in run order (only the ones that started, for Jenkins).
+      description: Stages in run order (vendors differ in whether stages that have not started yet are listed).
       type: list
       elements: dict
       sample: [{id: "6", name: Build, status: succeeded, vendor_status: SUCCESS, started_at: "2026-11-25T10:00:01Z",
@@ -142,9 +142,18 @@ execution:
       type: str
       sample: "41"
     scope:
-      description: What else addresses the execution at the vendor (Jenkins C(queue_id)).
+      description: What else addresses the execution at the vendor (for example its queue item, project or application).
       type: dict
       sample: {queue_id: 311}
+    log_tail:
+      description:
+        - The end of the execution's log, when O(log_lines) asks for it or the task failed because the execution ended
+          unsuccessfully; otherwise V(null). Secrets are masked.
+        - C(lines) (the last lines, oldest first), C(source) (which log they come from, for example the failed step),
+          C(truncated) (whether earlier lines were left out) and C(url) (the full log in the vendor's web UI).
+      type: dict
+      sample: {lines: ["+ ./smoke-test.sh", "ERROR: smoke test failed: HTTP 503"], source: "stage Test", truncated: true,
+               url: "https://ci.example.com/job/team/job/app/job/deploy/42/console"}
     raw:
       description: The vendor's own payload. Vendor-specific; its shape may change with vendor versions.
       returned: when O(return_raw=true)
@@ -161,37 +170,34 @@ timed_out:
   sample: false
 '''
 
-from ansible_collections.cicd.pipelines.plugins.module_utils._backends._base import RESUME
+from ansible_collections.cicd.pipelines.plugins.module_utils._backends._base import Operation
 from ansible_collections.cicd.pipelines.plugins.module_utils._errors import InvalidState, ValidationError
-from ansible_collections.cicd.pipelines.plugins.module_utils._model import Execution, Status
-from ansible_collections.cicd.pipelines.plugins.module_utils._module import PipelineModule, describe
+from ansible_collections.cicd.pipelines.plugins.module_utils._model import Status
+from ansible_collections.cicd.pipelines.plugins.module_utils._module import PipelineModule
 
 
 def run(module: PipelineModule) -> dict:
     backend = module.backend
-    backend.require(RESUME)
     execution = backend.get(module.target())
-    done = module.continued(execution, RESUME)
+    done = module.continued(execution)
     if done is not None:
         return done
     allowed = backend.resumable_stages(execution)
     if not allowed:
-        raise InvalidState('%s cannot be resumed from a stage (status %s)' % (describe(execution), execution.status.value))
+        raise InvalidState('%s cannot be resumed from a stage (status %s)' % (module.describe(execution), execution.status.value))
     succeeded = {s.name for s in execution.stages if s.status == Status.SUCCEEDED}
     stage = module.params['stage'] or next((s for s in allowed if s not in succeeded), allowed[0])
     if stage not in allowed:
         raise ValidationError('%s cannot be resumed from stage %r; it can be resumed from: %s'
-                              % (describe(execution), stage, ', '.join(allowed)))
+                              % (module.describe(execution), stage, ', '.join(allowed)))
     if module.check_mode:
-        predicted = Execution(vendor=execution.vendor, pipeline=execution.pipeline, status=Status.QUEUED,
-                              parameters=execution.parameters, previous_id=execution.id)
-        return module.finish(predicted, changed=True, before=execution.status)
+        return module.finish(backend.predict(Operation.RESUME, execution), changed=True, before=execution.status)
     resumed = module.settle(backend.resume(execution, stage))
     return module.finish(resumed, changed=True, before=execution.status)
 
 
 def main() -> None:
-    module = PipelineModule(dict(stage=dict(type='str')))
+    module = PipelineModule(dict(stage=dict(type='str')), operation=Operation.RESUME)
     module.run(run)
 
 

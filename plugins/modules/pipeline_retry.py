@@ -12,15 +12,15 @@ short_description: Run the failed part of a CI/CD pipeline execution again
 version_added: 0.1.0
 description:
   - Runs a failed, unstable, aborted, rejected or expired execution again, the vendor's native way.
-  - B(Jenkins) restarts a Declarative Pipeline from its first stage that did not succeed; where that is not available,
-    rebuilds it (Replay's "Rebuild", same script and parameters); for jobs without that, starts the job again with the
-    same parameters. The new build is returned with RV(execution.previous_id) set to the original.
+  - Vendors that retry by creating a new execution return it, with RV(execution.previous_id) set to the original;
+    vendors that retry in place return the same execution, active again.
   - Idempotent. If the execution is still active or succeeded, or was retried already (the vendor's lineage links a
     newer execution to it), that execution is returned with RV(ignore:changed=false) and nothing is started.
   - A retry whose answer is lost is looked up through the lineage before it would ever be sent again.
 author:
   - cicd.pipelines contributors (@cicd-pipelines)
 extends_documentation_fragment:
+  - cicd.pipelines.vendor_notes.retry
   - cicd.pipelines.connection
   - cicd.pipelines.execution
   - cicd.pipelines.execution.raw
@@ -29,8 +29,8 @@ extends_documentation_fragment:
   - cicd.pipelines.attributes.changes
   - ansible.builtin.action_common_attributes
 notes:
-  - For B(Jenkins), a build with password parameters can be restarted from a stage but not rebuilt with the same
-    parameters, because Jenkins does not reveal password values.
+  - When the vendor cannot run the execution again (for example because it cannot reveal password parameters), the task
+    fails with a message that says why, before anything is started.
 seealso:
   - module: cicd.pipelines.pipeline_resume
   - module: cicd.pipelines.pipeline_start
@@ -61,15 +61,14 @@ execution:
     vendor:
       description: The vendor that runs it.
       type: str
-      sample: jenkins
     pipeline:
-      description: The pipeline's identity as the vendor knows it (Jenkins full job name).
+      description: The pipeline's identity as the vendor knows it (see the vendor guide in the collection's docs).
       type: str
       sample: team/app/deploy
     id:
       description:
-        - The execution's id, always a string (Jenkins build number).
-        - V(null) while the vendor has not assigned one yet (a Jenkins build still in the queue); RV(execution.scope)
+        - The execution's id, always a string.
+        - V(null) while the vendor has not assigned one yet (an execution still waiting to start); RV(execution.scope)
           then addresses it.
       type: str
       sample: "42"
@@ -94,7 +93,7 @@ execution:
     url:
       description: Link to the execution in the vendor's web UI.
       type: str
-      sample: https://ci.example.com/jenkins/job/team/job/app/job/deploy/42/
+      sample: https://ci.example.com/job/team/job/app/job/deploy/42/
     started_at:
       description: When it started, ISO 8601 UTC.
       type: str
@@ -108,7 +107,7 @@ execution:
       type: float
       sample: 250.0
     stages:
-      description: Stages in run order (only the ones that started, for Jenkins).
+      description: Stages in run order (vendors differ in whether stages that have not started yet are listed).
       type: list
       elements: dict
       sample: [{id: "6", name: Build, status: succeeded, vendor_status: SUCCESS, started_at: "2026-11-25T10:00:01Z",
@@ -137,9 +136,18 @@ execution:
       type: str
       sample: "41"
     scope:
-      description: What else addresses the execution at the vendor (Jenkins C(queue_id)).
+      description: What else addresses the execution at the vendor (for example its queue item, project or application).
       type: dict
       sample: {queue_id: 311}
+    log_tail:
+      description:
+        - The end of the execution's log, when O(log_lines) asks for it or the task failed because the execution ended
+          unsuccessfully; otherwise V(null). Secrets are masked.
+        - C(lines) (the last lines, oldest first), C(source) (which log they come from, for example the failed step),
+          C(truncated) (whether earlier lines were left out) and C(url) (the full log in the vendor's web UI).
+      type: dict
+      sample: {lines: ["+ ./smoke-test.sh", "ERROR: smoke test failed: HTTP 503"], source: "stage Test", truncated: true,
+               url: "https://ci.example.com/job/team/job/app/job/deploy/42/console"}
     raw:
       description: The vendor's own payload. Vendor-specific; its shape may change with vendor versions.
       returned: when O(return_raw=true)
@@ -156,28 +164,24 @@ timed_out:
   sample: false
 '''
 
-from ansible_collections.cicd.pipelines.plugins.module_utils._backends._base import RETRY
-from ansible_collections.cicd.pipelines.plugins.module_utils._model import Execution, Status
+from ansible_collections.cicd.pipelines.plugins.module_utils._backends._base import Operation
 from ansible_collections.cicd.pipelines.plugins.module_utils._module import PipelineModule
 
 
 def run(module: PipelineModule) -> dict:
     backend = module.backend
-    backend.require(RETRY)
     execution = backend.get(module.target())
-    done = module.continued(execution, RETRY)
+    done = module.continued(execution)
     if done is not None:
         return done
     if module.check_mode:
-        predicted = Execution(vendor=execution.vendor, pipeline=execution.pipeline, status=Status.QUEUED,
-                              parameters=execution.parameters, previous_id=execution.id)
-        return module.finish(predicted, changed=True, before=execution.status)
+        return module.finish(backend.predict(Operation.RETRY, execution), changed=True, before=execution.status)
     retried = module.settle(backend.retry(execution))
     return module.finish(retried, changed=True, before=execution.status)
 
 
 def main() -> None:
-    module = PipelineModule()
+    module = PipelineModule(operation=Operation.RETRY)
     module.run(run)
 
 

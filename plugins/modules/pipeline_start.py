@@ -11,8 +11,8 @@ module: pipeline_start
 short_description: Start a CI/CD pipeline execution exactly once
 version_added: 0.1.0
 description:
-  - Starts an execution of a pipeline with parameters and returns the real execution (for Jenkins, the build the queue
-    item became, never a guessed build number).
+  - Starts an execution of a pipeline with parameters and returns the real execution (the one the vendor's queue
+    item became, never a guessed one).
   - Idempotent. With O(idempotency_key), an execution of the pipeline that carries the key and is active or succeeded is
     returned with RV(ignore:changed=false) instead of starting another. Without a key, one is derived from the pipeline and
     its parameters, and only an B(active) execution with the same inputs is reused, so the same inputs never run twice
@@ -25,7 +25,7 @@ author:
 options:
   pipeline:
     description:
-      - The pipeline to start. For B(Jenkins), the full job name with folders, for example C(team/app/deploy).
+      - The pipeline to start, as the vendor names it (see the vendor notes), for example C(team/app/deploy).
     type: str
     required: true
   parameters:
@@ -40,9 +40,8 @@ options:
       - A key naming this start, for example C(shop-deploy-1.4.2). If an execution of the pipeline carrying it is
         active or succeeded, it is returned and nothing is started. Use it in release playbooks so a re-run of a
         finished release changes nothing.
-      - For B(Jenkins), the key travels in the build parameter C(CICD_IDEMPOTENCY_KEY) when the job declares it (a string
-        parameter; the key then arrives atomically with the build). Otherwise it is written to the build description
-        once the build leaves the queue, and a warning says so. See the collection's Jenkins guide.
+      - Each vendor carries the key in the execution itself where it can (the vendor notes say where, and what that
+        means if the answer to a start is lost).
     type: str
   force:
     description:
@@ -54,11 +53,18 @@ options:
   revision:
     description:
       - Source revision (branch, tag or commit) to build, for vendors that take one apart from parameters.
-      - For B(Jenkins), not supported; pass the revision as a build parameter.
+      - Refused, before anything is started, by vendors that take no revision apart from parameters.
     type: str
+  start_inputs:
+    description:
+      - Inputs only some vendors take (for example a quiet period, a cache refresh, chosen stages), by name. Each
+        vendor declares the ones it accepts (see the vendor notes); any other name, or a value of the wrong type, is
+        refused before anything is started, with a message listing what the vendor accepts.
+    type: dict
+    default: {}
   notes:
     description:
-      - A free-text note stored with the execution. For B(Jenkins), written to the build description.
+      - A free-text note stored with the execution (see the vendor notes for where it goes).
     type: str
 extends_documentation_fragment:
   - cicd.pipelines.connection
@@ -68,9 +74,9 @@ extends_documentation_fragment:
   - cicd.pipelines.attributes.changes
   - ansible.builtin.action_common_attributes
 notes:
-  - Without O(wait), the module still follows a Jenkins queue item until it becomes a build (bounded by
-    O(wait_timeout)), so RV(execution.id) is the real build number. If it is still queued then, RV(execution.id) is
-    V(null) and C(queue_id) in RV(execution.scope) addresses it; pass RV(execution) to M(cicd.pipelines.pipeline_info).
+  - Without O(wait), the module still follows an execution that waits in the vendor's queue until it has an id (bounded
+    by O(wait_timeout)). If it has none by then, RV(execution.id) is V(null) and RV(execution.scope) addresses it; pass
+    RV(execution) to M(cicd.pipelines.pipeline_info).
 seealso:
   - module: cicd.pipelines.pipeline_info
   - module: cicd.pipelines.pipeline_input
@@ -128,15 +134,14 @@ execution:
     vendor:
       description: The vendor that runs it.
       type: str
-      sample: jenkins
     pipeline:
-      description: The pipeline's identity as the vendor knows it (Jenkins full job name).
+      description: The pipeline's identity as the vendor knows it (see the vendor guide in the collection's docs).
       type: str
       sample: team/app/deploy
     id:
       description:
-        - The execution's id, always a string (Jenkins build number).
-        - V(null) while the vendor has not assigned one yet (a Jenkins build still in the queue); RV(execution.scope)
+        - The execution's id, always a string.
+        - V(null) while the vendor has not assigned one yet (an execution still waiting to start); RV(execution.scope)
           then addresses it.
       type: str
       sample: "42"
@@ -161,7 +166,7 @@ execution:
     url:
       description: Link to the execution in the vendor's web UI.
       type: str
-      sample: https://ci.example.com/jenkins/job/team/job/app/job/deploy/42/
+      sample: https://ci.example.com/job/team/job/app/job/deploy/42/
     started_at:
       description: When it started, ISO 8601 UTC.
       type: str
@@ -175,7 +180,7 @@ execution:
       type: float
       sample: 250.0
     stages:
-      description: Stages in run order (only the ones that started, for Jenkins).
+      description: Stages in run order (vendors differ in whether stages that have not started yet are listed).
       type: list
       elements: dict
       sample: [{id: "6", name: Build, status: succeeded, vendor_status: SUCCESS, started_at: "2026-11-25T10:00:01Z",
@@ -204,9 +209,18 @@ execution:
       type: str
       sample: "41"
     scope:
-      description: What else addresses the execution at the vendor (Jenkins C(queue_id)).
+      description: What else addresses the execution at the vendor (for example its queue item, project or application).
       type: dict
       sample: {queue_id: 311}
+    log_tail:
+      description:
+        - The end of the execution's log, when O(log_lines) asks for it or the task failed because the execution ended
+          unsuccessfully; otherwise V(null). Secrets are masked.
+        - C(lines) (the last lines, oldest first), C(source) (which log they come from, for example the failed step),
+          C(truncated) (whether earlier lines were left out) and C(url) (the full log in the vendor's web UI).
+      type: dict
+      sample: {lines: ["+ ./smoke-test.sh", "ERROR: smoke test failed: HTTP 503"], source: "stage Test", truncated: true,
+               url: "https://ci.example.com/job/team/job/app/job/deploy/42/console"}
     raw:
       description: The vendor's own payload. Vendor-specific; its shape may change with vendor versions.
       returned: when O(return_raw=true)
@@ -225,17 +239,14 @@ timed_out:
 
 import secrets
 
-from ansible_collections.cicd.pipelines.plugins.module_utils._backends._base import START
+from ansible_collections.cicd.pipelines.plugins.module_utils._backends._base import Operation
 from ansible_collections.cicd.pipelines.plugins.module_utils._errors import InvalidState, ValidationError
-from ansible_collections.cicd.pipelines.plugins.module_utils._model import (
-    Execution, StartRequest, Status, check_values, derive_key,
-)
+from ansible_collections.cicd.pipelines.plugins.module_utils._model import StartRequest, Status, check_values, derive_key
 from ansible_collections.cicd.pipelines.plugins.module_utils._module import PipelineModule
 
 
 def run(module: PipelineModule) -> dict:
     params, backend = module.params, module.backend
-    backend.require(START)
     info = backend.describe_pipeline(params['pipeline'])
     problems = check_values(info.parameters, params['parameters'], 'pipeline %r' % info.pipeline)
     if problems:
@@ -249,7 +260,9 @@ def run(module: PipelineModule) -> dict:
         # still starts a new execution.
         key += '-' + secrets.token_hex(4)
     request = StartRequest(pipeline=info.pipeline, parameters=params['parameters'], revision=params['revision'],
-                           notes=params['notes'], key_derived=not explicit, key=key)
+                           notes=params['notes'], key_derived=not explicit, key=key,
+                           start_inputs=dict(params['start_inputs']))
+    backend.check_start(request, info)
     if not params['force']:
         # An explicit key also matches a finished success (the release already happened); a derived
         # key only matches what is still running, so the same inputs can run again later.
@@ -259,9 +272,7 @@ def run(module: PipelineModule) -> dict:
             found = sorted(reusable, key=lambda e: not e.status.active)[0]
             return module.finish(backend.get(found), changed=False, before=found.status)
     if module.check_mode:
-        predicted = Execution(vendor=module.vendor, pipeline=info.pipeline, status=Status.QUEUED, url=info.url,
-                              parameters=dict(params['parameters']), idempotency_key=request.key)
-        return module.finish(predicted, changed=True)
+        return module.finish(backend.predict(Operation.START, None, request=request, info=info), changed=True)
     execution = module.settle(backend.start(request), request)
     return module.finish(execution, changed=True)
 
@@ -274,7 +285,8 @@ def main() -> None:
         force=dict(type='bool', default=False),
         revision=dict(type='str'),
         notes=dict(type='str'),
-    ), identity=False)
+        start_inputs=dict(type='dict', default={}),
+    ), operation=Operation.START, identity=False)
     module.run(run)
 
 

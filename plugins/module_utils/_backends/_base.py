@@ -16,88 +16,185 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+import enum
 import typing as t
 
-from .._errors import AmbiguousOutcomeError, UnsupportedOperation
-from .._http import RetryPolicy, Transport
-from .._model import Execution, PendingInput, PipelineInfo, StartRequest, Status
+from .._errors import AmbiguousOutcomeError, UnsupportedOperation, ValidationError
+from .._http import ResponsePolicy, RetryPolicy, Transport
+from .._model import (Execution, InputParameter, LogTail, PendingInput, PipelineInfo, StartRequest, Status,
+                      check_values)
+from .._options import Connection, secret_values
 
 T = t.TypeVar('T')
 
-# Operations, as named in capability sets and error messages.
-START = 'start'
-INFO = 'info'
-INPUT = 'input'
-RESUME = 'resume'
-RETRY = 'retry'
-CANCEL = 'cancel'
-ALL_OPERATIONS = (START, INFO, INPUT, RESUME, RETRY, CANCEL)
+
+class Operation(str, enum.Enum):
+    """What a module asks of a backend; the values name operations in capability sets and messages."""
+
+    START = 'start'
+    INFO = 'info'
+    INPUT = 'input'
+    RESUME = 'resume'
+    RETRY = 'retry'
+    CANCEL = 'cancel'
+
+    def __str__(self) -> str:
+        return self.value
 
 
-@dataclasses.dataclass
-class Connection:
-    """Connection settings after argument parsing and environment fallbacks."""
-
-    vendor: str
-    api_url: t.Optional[str] = None
-    username: t.Optional[str] = None
-    api_token: t.Optional[str] = None
-    password: t.Optional[str] = None
-    validate_certs: bool = True
-    ca_path: t.Optional[str] = None
-    request_timeout: float = 30.0
-    request_retries: int = 5
-
-    @property
-    def verify(self) -> t.Union[bool, str]:
-        """The requests `verify` value: a CA bundle path, or whether to verify at all."""
-        if self.validate_certs and self.ca_path:
-            return self.ca_path
-        return self.validate_certs
+ALL_OPERATIONS = frozenset(Operation)
 
 
 class Backend(abc.ABC):
     """One vendor behind the common interface.
 
     Class attributes describe the vendor to the registry and the docs:
-    `name` (the `vendor` option value), `capabilities` (operations it supports), `status_table`
-    (vendor status word -> Status, published in docs/), `options` (connection options it uses;
-    any other one given is an error), `required` (options that must be set), `env` (option ->
-    environment variables read when the option is not set, the vendor CLI's own names).
+    `name` (the `vendor` option value), `display_name` (how messages name it), `capabilities`
+    (operations it supports), `status_table` (vendor status word -> Status, published in docs/),
+    `in_place` (operations that continue the same execution instead of creating a new one, e.g. a
+    Buddy retry), `start_inputs` (vendor-only inputs `pipeline_start` accepts in `start_inputs`,
+    declared as typed parameters and checked before anything is sent), `comments` (whether gate
+    answers carry a comment). Its connection options are its column of the option table
+    (`_options.USES`).
     """
 
     name: t.ClassVar[str]
     display_name: t.ClassVar[str]
-    capabilities: t.ClassVar[t.FrozenSet[str]]
+    capabilities: t.ClassVar[t.FrozenSet[Operation]]
     status_table: t.ClassVar[t.Mapping[str, Status]]
-    options: t.ClassVar[t.FrozenSet[str]]
-    required: t.ClassVar[t.Tuple[str, ...]] = ('api_url',)
-    env: t.ClassVar[t.Mapping[str, t.Tuple[str, ...]]] = {}
+    in_place: t.ClassVar[t.FrozenSet[Operation]] = frozenset()
+    start_inputs: t.ClassVar[t.Sequence[InputParameter]] = ()
+    comments: t.ClassVar[bool] = False
 
     def __init__(self, conn: Connection, transport: t.Optional[Transport] = None) -> None:
         self.conn = conn
         self.http = transport or self._transport()
+        if transport is not None:
+            # A transport made elsewhere (tests, a shared session) still reads and signs as this vendor does.
+            transport.auth = self._authenticator()
+            transport.responses = self._responses()
         # Things the user should know that do not fail the task; the module base shows each once.
         self.warnings: t.List[str] = []
-        for secret in (conn.api_token, conn.password):
+        for secret in secret_values(conn):
             self.http.add_secret(secret)
 
     def _transport(self) -> Transport:
-        """Build the transport from the connection settings; backends extend it with auth."""
-        return Transport(self.conn.api_url or '', vendor=self.name, timeout=self.conn.request_timeout,
-                         verify=self.conn.verify, policy=RetryPolicy(retries=self.conn.request_retries))
+        """Build the transport from the connection settings, with the vendor's auth and response policy."""
+        conn = self.conn
+        return Transport(conn.get('api_url') or '', vendor=self.name, timeout=conn.get('request_timeout'),
+                         verify=conn.verify, policy=RetryPolicy(retries=conn.get('request_retries')),
+                         auth=self._authenticator(), responses=self._responses())
+
+    def _authenticator(self) -> t.Any:
+        """The Authenticator the transport applies to every attempt (None: anonymous)."""
+        return None
+
+    def _responses(self) -> ResponsePolicy:
+        """How this vendor's answers are read (errors in 2xx bodies, rate-limit headers, pacing)."""
+        return ResponsePolicy()
+
+    @classmethod
+    def default_api_url(cls, conn: Connection) -> t.Optional[str]:
+        """The base URL when api_url is not given (a SaaS URL, or one from a region table); None: required."""
+        return None
 
     @classmethod
     def validate_connection(cls, conn: Connection) -> t.List[str]:
         """Problems with the connection settings beyond required/unused options (e.g. conflicting auth)."""
         return []
 
-    def require(self, operation: str) -> None:
+    def require(self, operation: Operation) -> None:
         """Raise UnsupportedOperation naming what the vendor does support, unless it supports `operation`."""
         if operation not in self.capabilities:
-            supported = ', '.join(op for op in ALL_OPERATIONS if op in self.capabilities)
+            supported = ', '.join(op.value for op in Operation if op in self.capabilities)
             raise UnsupportedOperation('%s does not support %s; it supports: %s'
-                                       % (self.display_name, operation, supported))
+                                       % (self.display_name, operation.value, supported))
+
+    # What modules ask besides the vendor's API ---------------------------------------------------
+
+    def describe(self, execution: Execution) -> str:
+        """How messages name an execution: 'team/app/deploy #12' (its number, else its id)."""
+        if execution.id is not None:
+            return '%s #%s' % (execution.pipeline, execution.number if execution.number is not None else execution.id)
+        return '%s (not started yet)' % execution.pipeline
+
+    def find_gate(self, execution: Execution, gate_id: t.Optional[str]) -> t.Optional[PendingInput]:
+        """The pending gate `gate_id` names (None: the only one), or None when there is none.
+
+        ValidationError when no id is given and several gates are pending.
+        """
+        if gate_id:
+            return next((g for g in execution.pending_inputs if self.same_gate(g.id, gate_id)), None)
+        if len(execution.pending_inputs) > 1:
+            raise ValidationError('%s has several pending inputs (%s); set input_id'
+                                  % (self.describe(execution), ', '.join(g.id for g in execution.pending_inputs)))
+        return execution.pending_inputs[0] if execution.pending_inputs else None
+
+    def same_gate(self, gate_id: str, wanted: str) -> bool:
+        """Whether the vendor's gate id `gate_id` is the one the user named `wanted`."""
+        return gate_id == wanted
+
+    def check_start(self, request: StartRequest, info: PipelineInfo) -> None:
+        """Refuse a start the vendor would refuse, before anything is sent (also in check mode).
+
+        Default: `start_inputs` checked against the declared `start_inputs`; a revision only where the
+        vendor declares one. Backends extend it.
+        """
+        accepted = ', '.join(p.name for p in self.start_inputs) or 'none'
+        unknown = sorted(set(request.start_inputs) - {p.name for p in self.start_inputs})
+        if unknown:
+            raise ValidationError('%s does not take the start input%s %s; the start inputs it accepts: %s'
+                                  % (self.display_name, 's' if len(unknown) > 1 else '', ', '.join(unknown), accepted))
+        problems = check_values(self.start_inputs, request.start_inputs, 'start_inputs of %s' % self.display_name)
+        if problems:
+            raise ValidationError('; '.join(problems))
+
+    def check_answer(self, execution: Execution, gate: PendingInput, approve: bool,
+                     values: t.Mapping[str, t.Any], comment: t.Optional[str]) -> None:
+        """Refuse a gate answer the vendor cannot take, before anything is sent (also in check mode)."""
+        if comment and not self.comments:
+            raise ValidationError('%s does not record a comment with a gate answer; leave comment out for it'
+                                  % self.display_name)
+        problems = gate.check_answer(values) if approve else []
+        if problems:
+            raise ValidationError('; '.join(problems), execution=execution)
+
+    def predict(self, operation: Operation, current: t.Optional[Execution], *,
+                request: t.Optional[StartRequest] = None, info: t.Optional[PipelineInfo] = None,
+                gate: t.Optional[PendingInput] = None, approve: bool = True) -> Execution:
+        """What `operation` would leave behind, for check mode (nothing is sent).
+
+        start: a queued execution carrying the key; resume/retry: the execution that continues
+        `current` (the same one, active again, when the vendor continues in place; else a new one
+        with `previous_id`); input: the execution going on (approve) or ended (reject); cancel: aborted.
+        """
+        if operation == Operation.START:
+            assert request is not None
+            return Execution(vendor=self.name, pipeline=request.pipeline, status=Status.QUEUED,
+                             url=info.url if info else None, parameters=dict(request.parameters),
+                             idempotency_key=request.key)
+        assert current is not None
+        if operation in (Operation.RESUME, Operation.RETRY):
+            if operation in self.in_place:
+                return dataclasses.replace(current, status=Status.RUNNING, finished_at=None, pending_inputs=[])
+            return Execution(vendor=current.vendor, pipeline=current.pipeline, status=Status.QUEUED,
+                             parameters=current.parameters, previous_id=current.id, scope=dict(current.scope))
+        if operation == Operation.INPUT:
+            rest = [g for g in current.pending_inputs if g is not gate]
+            return dataclasses.replace(current, status=Status.RUNNING if approve else self.rejected_status,
+                                       pending_inputs=rest if approve else [])
+        if operation == Operation.CANCEL:
+            return dataclasses.replace(current, status=Status.ABORTED, pending_inputs=[])
+        raise ValueError('nothing to predict for %s' % operation)
+
+    # The status an execution ends in when a person rejects its gate.
+    rejected_status: t.ClassVar[Status] = Status.REJECTED
+
+    def log_tail(self, execution: Execution, lines: int) -> t.Optional[LogTail]:
+        """The last `lines` lines of the execution's log: the failed step's where the vendor tells it
+        apart, else the current step's or the whole log's. None when the vendor keeps no log for it.
+        Secrets registered with the transport are masked by the caller."""
+        return None
 
     # Reads -----------------------------------------------------------------------------------
 
@@ -135,33 +232,33 @@ class Backend(abc.ABC):
         return execution
 
     def answer_input(self, execution: Execution, gate: PendingInput, approve: bool,
-                     values: t.Mapping[str, t.Any]) -> Execution:
-        """Approve (with `values`) or reject `gate`; the values were checked against the gate already."""
-        self.require(INPUT)
+                     values: t.Mapping[str, t.Any], comment: t.Optional[str] = None) -> Execution:
+        """Approve (with `values`) or reject `gate`; the answer passed `check_answer` already."""
+        self.require(Operation.INPUT)
         raise NotImplementedError  # pragma: no cover - only reached by a backend that forgot to override
 
     def resumable_stages(self, execution: Execution) -> t.List[str]:
         """Stage names `resume` accepts for this execution (empty when it cannot be resumed)."""
-        self.require(RESUME)
+        self.require(Operation.RESUME)
         raise NotImplementedError  # pragma: no cover
 
-    def find_continuation(self, execution: Execution, operation: str) -> t.Optional[Execution]:
+    def find_continuation(self, execution: Execution, operation: Operation) -> t.Optional[Execution]:
         """The execution an earlier resume/retry of `execution` created, found through vendor lineage."""
         return None
 
     def resume(self, execution: Execution, stage: str) -> Execution:
         """Continue `execution` from `stage`; returns the execution that continues it (maybe a new one)."""
-        self.require(RESUME)
+        self.require(Operation.RESUME)
         raise NotImplementedError  # pragma: no cover
 
     def retry(self, execution: Execution) -> Execution:
         """Run the failed part of `execution` again; returns the execution that does it."""
-        self.require(RETRY)
+        self.require(Operation.RETRY)
         raise NotImplementedError  # pragma: no cover
 
     def cancel(self, execution: Execution) -> Execution:
         """Ask the vendor to stop `execution` (or drop it from the queue); returns its state after asking."""
-        self.require(CANCEL)
+        self.require(Operation.CANCEL)
         raise NotImplementedError  # pragma: no cover
 
 

@@ -21,7 +21,7 @@ import typing as t
 from urllib.parse import quote, unquote, urlparse
 
 from ..._errors import ApiError, AuthenticationError, NotFoundError, ValidationError
-from ..._http import Response, Transport, default_vendor_message
+from ..._http import Response, ResponsePolicy, Transport, default_vendor_message
 
 # Job field selections (`tree=`, Jenkins remote access API). Each read asks only for what it uses:
 # depth-0 answers of big jobs are large, and `tree` also reaches into the actions of builds.
@@ -55,6 +55,14 @@ def vendor_message(response: Response) -> str:
         if found and found.group(1).strip():
             return html.unescape(re.sub(r'<[^>]+>', ' ', found.group(1))).strip()
     return default_vendor_message(response)
+
+
+class JenkinsResponses(ResponsePolicy):
+    """Jenkins answers: its own error words (`vendor_message`); no rate limiting of its own (a 429 comes
+    from a proxy in front of it, and is handled as for every vendor)."""
+
+    def vendor_message(self, response: Response) -> str:
+        return vendor_message(response)
 
 
 def job_segments(name: str) -> t.List[str]:
@@ -132,7 +140,6 @@ class JenkinsApi:
         self.use_crumbs = use_crumbs
         self._crumb: t.Optional[t.Tuple[str, str]] = None
         self._crumb_known = False
-        http.vendor_message = vendor_message
 
     def url(self, path: str) -> str:
         """The web UI address of `path`, always below the configured api_url."""

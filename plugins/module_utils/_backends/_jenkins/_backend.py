@@ -23,8 +23,8 @@ from urllib.parse import quote
 
 from ..._errors import (ApiError, ConflictError, InvalidState, NotFoundError, UnsupportedOperation,
                         ValidationError, VendorValidationError)
-from ..._model import Execution, PendingInput, StartRequest, Status
-from .._base import ALL_OPERATIONS, exactly_once
+from ..._model import Execution, InputParameter, PendingInput, PipelineInfo, StartRequest, Status
+from .._base import ALL_OPERATIONS, Operation, exactly_once
 from ._api import build_path, queue_id_from_location
 from ._reads import JenkinsReads, JobInfo, Scan
 from ._records import (KEY_LINE, KEY_PARAMETER, RETRY_KEY, RETRY_LINE, STATUS_TABLE, VENDOR, as_text, continues,
@@ -44,19 +44,24 @@ class JenkinsBackend(JenkinsReads):
 
     name = VENDOR
     display_name = 'Jenkins'
-    capabilities = frozenset(ALL_OPERATIONS)
+    capabilities = ALL_OPERATIONS
     status_table = STATUS_TABLE
-    options = frozenset({'api_url', 'username', 'api_token', 'password'})
-    required = ('api_url',)
-    # The Jenkins CLI's own variable names.
-    env = {'api_url': ('JENKINS_URL',), 'username': ('JENKINS_USER_ID',), 'api_token': ('JENKINS_API_TOKEN',)}
+    # Rejecting an input step aborts the build (InputStepExecution.doAbort).
+    rejected_status = Status.ABORTED
+    start_inputs = (
+        InputParameter('quiet_period', type='integer', description='seconds Jenkins waits before the build starts '
+                       '(the `delay` of build/buildWithParameters); default: the job\'s quiet period'),
+    )
 
     # Start ------------------------------------------------------------------------------------
 
-    def start(self, request: StartRequest) -> Execution:
+    def check_start(self, request: StartRequest, info: PipelineInfo) -> None:
+        super().check_start(request, info)
         if request.revision:
             raise ValidationError('jenkins: Jenkins has no revision; pass it as a build parameter instead '
                                   '(e.g. parameters: {GIT_REF: ...})')
+
+    def start(self, request: StartRequest) -> Execution:
         job = self._job(request.pipeline)
         values = {name: as_text(value) for name, value in request.parameters.items()}
         for name, value in request.parameters.items():
@@ -79,18 +84,21 @@ class JenkinsBackend(JenkinsReads):
             # New since the snapshot and the same parameters: the best evidence without a carrier.
             return same_parameters(request.parameters, found)
 
-        execution = exactly_once(lambda: self._schedule(job, values, 'start job %r' % request.pipeline),
+        delay = request.start_inputs.get('quiet_period')
+        execution = exactly_once(lambda: self._schedule(job, values, 'start job %r' % request.pipeline, delay),
                                  lambda: self._new_since(request.pipeline, before, started))
         execution.idempotency_key = execution.idempotency_key or request.key
         return execution
 
-    def _schedule(self, job: JobInfo, values: t.Mapping[str, str], operation: str) -> Execution:
+    def _schedule(self, job: JobInfo, values: t.Mapping[str, str], operation: str,
+                  delay: t.Optional[t.Any] = None) -> Execution:
         """POST build/buildWithParameters; the parameters go in the form body, never the query string
-        (password values must not land in access logs)."""
+        (password values must not land in access logs). `delay`: seconds of quiet period (None: the job's)."""
+        query = {'delay': '%dsec' % int(delay)} if delay is not None else None
         if job.definitions:
-            response = self.api.post(job.path + '/buildWithParameters', operation, data=dict(values))
+            response = self.api.post(job.path + '/buildWithParameters', operation, data=dict(values), params=query)
         else:
-            response = self.api.post(job.path + '/build', operation)
+            response = self.api.post(job.path + '/build', operation, params=query)
         queue_id = queue_id_from_location(response.headers.get('Location'))
         if queue_id is None:
             # 302 to the job: Jenkins did not schedule anything (ParameterizedJobMixIn.doBuild).
@@ -138,7 +146,7 @@ class JenkinsBackend(JenkinsReads):
     # Gates ------------------------------------------------------------------------------------
 
     def answer_input(self, execution: Execution, gate: PendingInput, approve: bool,
-                     values: t.Mapping[str, t.Any]) -> Execution:
+                     values: t.Mapping[str, t.Any], comment: t.Optional[str] = None) -> Execution:
         """Approve (`proceed` with every gate parameter, or `proceedEmpty`) or reject (`abort`) a gate.
 
         The input step only binds parameters present in the form (InputStepExecution.parseValue), so
@@ -202,8 +210,8 @@ class JenkinsBackend(JenkinsReads):
         """Declarative 'restart from stage': a new build; found through its RestartDeclarativePipelineCause."""
         number = self._number(execution)
         before = self._scan(execution.pipeline)
-        result = exactly_once(lambda: self._restart(execution, number, stage, 'resume', before),
-                              lambda: self._continuation_since(execution, number, 'resume', before))
+        result = exactly_once(lambda: self._restart(execution, number, stage, Operation.RESUME, before),
+                              lambda: self._continuation_since(execution, number, Operation.RESUME, before))
         result.previous_id = str(number)
         return result
 

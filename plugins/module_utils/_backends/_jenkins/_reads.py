@@ -16,11 +16,11 @@ import dataclasses
 import typing as t
 
 from ..._errors import InvalidState, NotFoundError, ValidationError
-from ..._http import RetryPolicy, Transport
+from ..._http import Authenticator, BasicAuth, ResponsePolicy, Transport
 from ..._model import Execution, InputParameter, PipelineInfo, StartRequest
 from .._base import Backend, Connection
 from ._api import (BUILD_TREE, BUILDS_TREE, JOB_TREE, LAST_BUILD_TREE, QUEUE_IDS_TREE, QUEUE_TREE, JenkinsApi,
-                   build_path, job_name_from_url, job_path, same_job)
+                   JenkinsResponses, build_path, job_name_from_url, job_path, same_job)
 from ._records import (KEY_PARAMETER, build_record, carried_key, class_tail, continues, job_definitions,
                        job_parameter, parameters_of, queue_record, same_parameters)
 
@@ -66,7 +66,7 @@ class JenkinsReads(Backend):
 
     def __init__(self, conn: Connection, transport: t.Optional[Transport] = None) -> None:
         super().__init__(conn, transport)
-        self.api = JenkinsApi(self.http, conn.api_url or self.http.base_url, use_crumbs=not conn.api_token)
+        self.api = JenkinsApi(self.http, conn.get('api_url') or self.http.base_url, use_crumbs=not conn.get('api_token'))
         self._jobs: t.Dict[str, JobInfo] = {}
         # The scan find_started made, reused by the start that follows as its "before" snapshot.
         self._last_scan: t.Dict[str, Scan] = {}
@@ -74,11 +74,24 @@ class JenkinsReads(Backend):
         # leaves them out, never put into a record.
         self._gate_secrets: t.Dict[t.Tuple[str, int, str], t.Dict[str, str]] = {}
 
-    def _transport(self) -> Transport:
-        secret = self.conn.api_token or self.conn.password
-        auth = (self.conn.username, secret) if self.conn.username and secret else None
-        return Transport(self.conn.api_url or '', vendor=self.name, timeout=self.conn.request_timeout,
-                         verify=self.conn.verify, policy=RetryPolicy(retries=self.conn.request_retries), auth=auth)
+    def _authenticator(self) -> t.Optional[Authenticator]:
+        """HTTP Basic with the user and their API token (or password); none for anonymous access."""
+        secret = self.conn.get('api_token') or self.conn.get('password')
+        return BasicAuth(self.conn.get('username'), secret) if self.conn.get('username') and secret else None
+
+    def _responses(self) -> ResponsePolicy:
+        return JenkinsResponses()
+
+    def describe(self, execution: Execution) -> str:
+        """'team/app/deploy #12', or 'team/app/deploy (queue item 311)' while it waits in the queue."""
+        queue_id = execution.scope.get('queue_id')
+        if execution.id is None and queue_id is not None:
+            return '%s (queue item %s)' % (execution.pipeline, queue_id)
+        return super().describe(execution)
+
+    def same_gate(self, gate_id: str, wanted: str) -> bool:
+        """The input step upper-cases the first letter of its `id` (InputStep.setId): either spelling matches."""
+        return gate_id in (wanted, wanted[:1].upper() + wanted[1:])
 
     @classmethod
     def validate_connection(cls, conn: Connection) -> t.List[str]:

@@ -13,12 +13,7 @@ import pytest
 
 from ansible_collections.cicd.pipelines.plugins.module_utils._backends._base import (
     ALL_OPERATIONS,
-    CANCEL,
-    INFO,
-    INPUT,
-    RESUME,
-    RETRY,
-    START,
+    Operation,
     Backend,
     Connection,
     exactly_once,
@@ -121,9 +116,8 @@ def test_error_on_the_second_send_propagates():
 class FakeBackend(Backend):
     name = 'fake'
     display_name = 'Fake CI'
-    capabilities = frozenset({START, INFO, CANCEL})
+    capabilities = frozenset({Operation.START, Operation.INFO, Operation.CANCEL})
     status_table = {'OK': Status.SUCCEEDED}
-    options = frozenset({'api_url', 'api_token'})
 
     def describe_pipeline(self, pipeline):  # pragma: no cover - not used here
         raise NotImplementedError
@@ -148,10 +142,10 @@ def backend(**conn: t.Any) -> FakeBackend:
 
 def test_require_names_the_supported_operations_in_order():
     with pytest.raises(UnsupportedOperation) as info:
-        backend().require(RESUME)
+        backend().require(Operation.RESUME)
     assert info.value.msg == 'Fake CI does not support resume; it supports: start, info, cancel'
-    backend().require(START)
-    backend().require(CANCEL)
+    backend().require(Operation.START)
+    backend().require(Operation.CANCEL)
 
 
 @pytest.mark.parametrize('call', [
@@ -167,8 +161,9 @@ def test_unsupported_default_operations_raise_unsupported(call):
 
 
 def test_operations_are_the_six_modules():
-    assert ALL_OPERATIONS == (START, INFO, INPUT, RESUME, RETRY, CANCEL)
-    assert ALL_OPERATIONS == ('start', 'info', 'input', 'resume', 'retry', 'cancel')
+    assert [op.value for op in Operation] == ['start', 'info', 'input', 'resume', 'retry', 'cancel']
+    assert ALL_OPERATIONS == frozenset(Operation)
+    assert Operation.RETRY == 'retry' and str(Operation.RETRY) == 'retry'  # a str enum: usable in messages
 
 
 def test_get_many_keeps_order():

@@ -9,6 +9,7 @@ ambiguous outcomes, error mapping, vendor messages and redaction (DESIGN section
 from __future__ import annotations
 
 import email.utils
+import hashlib
 import json
 import random
 import typing as t
@@ -27,6 +28,9 @@ from ansible_collections.cicd.pipelines.plugins.module_utils._errors import (
 )
 from ansible_collections.cicd.pipelines.plugins.module_utils._http import (
     REDACTED,
+    Authenticator,
+    Outgoing,
+    ResponsePolicy,
     Response,
     RetryPolicy,
     Transport,
@@ -173,8 +177,11 @@ def test_custom_rate_limit_detection_retries_a_403_rate_limit(http_server):
     """Buddy may answer 403 "Rate limit exceeded." instead of 429; a backend can say so."""
     http_server.queue(http_server.Reply(403, {'Retry-After': '4'}, errors_body('Rate limit exceeded.')),
                       http_server.Reply(200))
-    transport, sleeps = make_transport(
-        http_server, is_rate_limited=lambda r: r.status == 429 or (r.status == 403 and 'Rate limit' in r.text))
+    class Responses(ResponsePolicy):
+        def is_rate_limited(self, response):
+            return response.status == 429 or (response.status == 403 and 'Rate limit' in response.text)
+
+    transport, sleeps = make_transport(http_server, responses=Responses())
 
     assert transport.request('POST', '/x', operation='run x').status == 200
     assert sleeps == [4.0]
@@ -514,3 +521,83 @@ def test_paths_are_joined_below_the_base_url(http_server):
     transport.request('GET', 'job/a/api/json', operation='read job a', params={'tree': 'x'})
     transport.request('GET', '/job/b/api/json', operation='read job b')
     assert [r.path for r in http_server.requests] == ['/jenkins/job/a/api/json?tree=x', '/jenkins/job/b/api/json']
+
+
+# Hooks: authenticator, errors in 2xx bodies, pacing ---------------------------------------------------
+
+
+class CountingSigner(Authenticator):
+    """Signs each attempt with a fresh counter and the body it is about to send."""
+
+    def __init__(self) -> None:
+        self.seen: t.List[t.Tuple[str, bytes]] = []
+
+    def apply(self, request: Outgoing) -> None:
+        self.seen.append((request.method, request.body))
+        request.headers['X-Signature'] = 'sig-%d-%s' % (len(self.seen), hashlib.sha256(request.body).hexdigest()[:8])
+
+
+def test_the_authenticator_signs_every_attempt_and_the_server_gets_the_signed_body(http_server):
+    http_server.queue(http_server.Reply(503), http_server.Reply(200))
+    signer = CountingSigner()
+    transport, _ = make_transport(http_server, auth=signer)
+    transport.request('POST', '/graphql', operation='query x', json={'query': '{ a }'}, idempotent=True)
+    first, second = http_server.requests
+    assert first.headers['X-Signature'].startswith('sig-1-') and second.headers['X-Signature'].startswith('sig-2-')
+    assert second.body == signer.seen[1][1] == b'{"query":"{ a }"}'
+    assert second.headers['Content-Type'] == 'application/json;charset=utf-8'
+
+
+def test_a_post_that_only_reads_is_retried_after_5xx_when_marked_idempotent(http_server):
+    http_server.queue(http_server.Reply(502), http_server.Reply(200))
+    transport, _ = make_transport(http_server)
+    assert transport.request('POST', '/graphql', operation='query x', json={}, idempotent=True).status == 200
+    http_server.queue(http_server.Reply(502))
+    with pytest.raises(AmbiguousOutcomeError):
+        transport.request('POST', '/graphql', operation='start x', json={})
+
+
+class GraphQLResponses(ResponsePolicy):
+    def body_error(self, response):
+        errors = (response.json() or {}).get('errors')
+        return (VendorValidationError, errors[0]['message']) if errors else None
+
+
+def test_an_error_inside_a_200_body_becomes_a_typed_error_with_the_vendor_message(http_server):
+    http_server.queue(http_server.Reply(200, {}, errors_body('Pipeline not found')))
+    transport, _ = make_transport(http_server, responses=GraphQLResponses())
+    with pytest.raises(VendorValidationError) as info:
+        transport.request('POST', '/graphql', operation='query x', json={}, idempotent=True)
+    assert info.value.msg == 'buddy: could not query x (HTTP 200): Pipeline not found'
+    assert len(http_server.requests) == 1
+
+
+def test_rate_limit_headers_pace_requests_before_the_limit_is_reached(http_server):
+    """3 requests left in a window that resets in 8 s: the next request waits 8/4 s instead of running
+    into a 429; with none left it waits for the reset."""
+    http_server.queue(http_server.Reply(200, {'X-Rate-Limit-Remaining': '3', 'X-Rate-Limit-Reset': str(int(NOW) + 8)}),
+                      http_server.Reply(200, {'X-Rate-Limit-Remaining': '0', 'X-Rate-Limit-Reset': str(int(NOW) + 8)}),
+                      http_server.Reply(200))
+    transport, sleeps = make_transport(http_server)
+    for _ in range(3):
+        transport.request('GET', '/x', operation='read x')
+    assert sleeps == [pytest.approx(8 / 4), pytest.approx(8.0)]
+
+
+def test_a_request_budget_paces_a_vendor_without_headers(http_server):
+    """A vendor that publishes a limit (e.g. 30 calls a minute) but sends no headers: the 4th request of a
+    budget of 3 per 60 s waits until the first leaves the window."""
+    clock = [NOW]
+    http_server.default = http_server.Reply(200)
+    sleeps: t.List[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        clock[0] += seconds
+
+    transport = Transport(http_server.url, vendor='harness', sleep=sleep, now=lambda: clock[0],
+                          responses=ResponsePolicy(budget=(3, 60.0)))
+    for _ in range(4):
+        transport.request('GET', '/x', operation='read x')
+        clock[0] += 1.0
+    assert sleeps == [pytest.approx(57.0)]

@@ -33,7 +33,7 @@ DESIGN_STATUSES = ['queued', 'running', 'waiting', 'succeeded', 'unstable', 'fai
 DESIGN_TERMINAL = {'succeeded', 'unstable', 'failed', 'aborted', 'rejected', 'expired', 'skipped'}
 DESIGN_KEYS = {'vendor', 'pipeline', 'id', 'number', 'status', 'vendor_status', 'terminal', 'url', 'started_at',
                'finished_at', 'duration', 'stages', 'pending_inputs', 'parameters', 'idempotency_key',
-               'previous_id', 'scope'}
+               'previous_id', 'scope', 'log_tail'}
 
 
 def full_execution(status: Status = Status.WAITING) -> Execution:

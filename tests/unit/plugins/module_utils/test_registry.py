@@ -3,12 +3,15 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The registry: connection options per vendor, environment fallbacks, what every backend declares,
-and the shared doc fragments against the shared argument specs."""
+"""The option table and the registry: connection options per vendor, `connections`, environment
+fallbacks, what every backend declares, lazy backends, and the shared doc fragments against the
+shared argument specs."""
 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import typing as t
 
 import pytest
@@ -20,24 +23,30 @@ from ansible_collections.cicd.pipelines.plugins.doc_fragments import wait as wai
 from ansible_collections.cicd.pipelines.plugins.module_utils import _registry
 from ansible_collections.cicd.pipelines.plugins.module_utils._backends._base import (
     ALL_OPERATIONS,
-    INFO,
-    START,
     Backend,
     Connection,
+    Operation,
 )
 from ansible_collections.cicd.pipelines.plugins.module_utils._errors import ValidationError
 from ansible_collections.cicd.pipelines.plugins.module_utils._model import Status
 from ansible_collections.cicd.pipelines.plugins.module_utils._module import (
-    CONNECTION_SPEC,
     IDENTITY_SPEC,
     RAW_SPEC,
     WAIT_SPEC,
+    connection_spec,
+)
+from ansible_collections.cicd.pipelines.plugins.module_utils._options import (
+    GENERIC_NAMES,
+    OPTIONS,
+    USES,
+    Use,
+    secret_values,
+    uses,
+    vendors_using,
 )
 from ansible_collections.cicd.pipelines.plugins.module_utils._registry import (
-    BACKENDS,
-    CONNECTION_OPTIONS,
-    GENERIC_OPTIONS,
-    create_backend,
+    VENDORS,
+    backend_class,
     resolve_connection,
 )
 
@@ -45,11 +54,8 @@ from ansible_collections.cicd.pipelines.plugins.module_utils._registry import (
 class FakeBackend(Backend):
     name = 'fakeci'
     display_name = 'Fake CI'
-    capabilities = frozenset({START, INFO})
+    capabilities = frozenset({Operation.START, Operation.INFO})
     status_table = {'OK': Status.SUCCEEDED}
-    options = frozenset({'api_url', 'api_token'})
-    required = ('api_url', 'api_token')
-    env = {'api_url': ('FAKE_URL', 'FAKE_HOST'), 'api_token': ('FAKE_TOKEN',)}
 
     @classmethod
     def validate_connection(cls, conn: Connection) -> t.List[str]:
@@ -73,16 +79,20 @@ class FakeBackend(Backend):
         raise NotImplementedError
 
 
+FAKE_USES = {'api_url': Use(('FAKE_URL', 'FAKE_HOST'), required=True), 'api_token': Use(('FAKE_TOKEN',), required=True)}
+
+
 @pytest.fixture
-def fakeci(monkeypatch):
-    monkeypatch.setitem(_registry.BACKENDS, 'fakeci', FakeBackend)
-    return FakeBackend
+def fakeci():
+    _registry.register('fakeci', lambda: FakeBackend, FAKE_USES)
+    yield FakeBackend
+    _registry.unregister('fakeci')
 
 
 def params(vendor: str = 'fakeci', **values: t.Any) -> t.Dict[str, t.Any]:
     """Module params as AnsibleModule hands them over: every option present, unset ones None."""
-    result = {name: None for name in CONNECTION_OPTIONS}
-    result.update(vendor=vendor, validate_certs=True, request_timeout=30.0, request_retries=5)
+    result: t.Dict[str, t.Any] = {name: None for name in OPTIONS}
+    result.update(vendor=vendor, connections=None)
     result.update(values)
     return result
 
@@ -94,7 +104,7 @@ def test_environment_fills_unset_options_and_reports_env_secrets(fakeci):
     resolved = resolve_connection(params(), {'FAKE_URL': 'http://env', 'FAKE_TOKEN': 'env-token'})
     assert resolved.connection.api_url == 'http://env'
     assert resolved.connection.api_token == 'env-token'
-    assert resolved.env_secrets == ['env-token']
+    assert resolved.secrets == ['env-token']
 
 
 def test_task_values_win_over_the_environment(fakeci):
@@ -102,7 +112,7 @@ def test_task_values_win_over_the_environment(fakeci):
                                   {'FAKE_URL': 'http://env', 'FAKE_TOKEN': 'env-token'})
     assert resolved.connection.api_url == 'http://task'
     assert resolved.connection.api_token == 'task-token'
-    assert resolved.env_secrets == []
+    assert resolved.secrets == []
 
 
 def test_environment_variables_are_tried_in_order_and_empty_ones_skipped(fakeci):
@@ -119,7 +129,7 @@ def test_only_the_chosen_vendors_variables_are_read(fakeci):
     assert resolved.connection.username is None
     assert resolved.connection.api_url == 'http://fake'
     assert resolved.connection.api_token == 't'
-    assert resolved.env_secrets == ['t']
+    assert resolved.secrets == ['t']
 
 
 def test_generic_options_are_carried_and_never_unused(fakeci):
@@ -134,7 +144,7 @@ def test_an_option_the_vendor_does_not_use_is_an_error_naming_it_and_the_vendors
     with pytest.raises(ValidationError) as info:
         resolve_connection(params(api_url='http://x', api_token='t', username='bob', password='pw'), {})
     assert info.value.msg == ('Fake CI does not use password, username; its connection options are: '
-                              'api_token, api_url')
+                              'api_url, api_token')
 
 
 def test_missing_required_option_names_the_option_and_the_environment_variables(fakeci):
@@ -143,13 +153,11 @@ def test_missing_required_option_names_the_option_and_the_environment_variables(
     assert info.value.msg == 'Fake CI needs api_url (or the environment variable FAKE_URL / FAKE_HOST)'
 
 
-def test_every_problem_is_reported_at_once(fakeci):
+def test_every_missing_option_is_reported_at_once(fakeci):
     with pytest.raises(ValidationError) as info:
-        resolve_connection(params(username='bob'), {})
-    problems = info.value.msg.split('; ')
-    assert 'Fake CI does not use username' in problems[0]
-    assert 'Fake CI needs api_url (or the environment variable FAKE_URL / FAKE_HOST)' in problems
-    assert 'Fake CI needs api_token (or the environment variable FAKE_TOKEN)' in problems
+        resolve_connection(params(), {})
+    assert info.value.msg == ('Fake CI needs api_url (or the environment variable FAKE_URL / FAKE_HOST); '
+                              'Fake CI needs api_token (or the environment variable FAKE_TOKEN)')
 
 
 def test_backend_validation_problems_are_reported(fakeci):
@@ -161,12 +169,12 @@ def test_backend_validation_problems_are_reported(fakeci):
 def test_unknown_vendor_lists_the_supported_ones():
     with pytest.raises(ValidationError) as info:
         resolve_connection(params(vendor='gitlab'), {})
-    assert info.value.msg == "vendor 'gitlab' is not supported; choose one of: %s" % ', '.join(sorted(BACKENDS))
+    assert info.value.msg == "vendor 'gitlab' is not supported; choose one of: %s" % ', '.join(sorted(VENDORS))
 
 
-def test_create_backend_builds_the_vendors_backend(fakeci):
-    backend = create_backend(Connection(vendor='fakeci', api_url='http://x', api_token='tok-abc'))
-    assert isinstance(backend, FakeBackend)
+def test_backend_class_loads_the_registered_backend(fakeci):
+    assert backend_class('fakeci') is FakeBackend
+    backend = backend_class('fakeci')(Connection(vendor='fakeci', api_url='http://x', api_token='tok-abc'))
     assert backend.http.redact('tok-abc') == '********'
 
 
@@ -178,38 +186,119 @@ def test_jenkins_reads_the_jenkins_cli_variables():
     assert resolved.connection.api_url == 'http://jenkins.local:8080'
     assert resolved.connection.username == 'ci'
     assert resolved.connection.api_token == '11aa22bb33cc'
-    assert resolved.env_secrets == ['11aa22bb33cc']
+    assert resolved.secrets == ['11aa22bb33cc']
 
 
-# What every backend declares ------------------------------------------------------------------------
+# Defaults, `connections` and several vendors ------------------------------------------------------
 
 
-@pytest.mark.parametrize('vendor', sorted(BACKENDS))
+def test_table_defaults_apply_last(fakeci):
+    conn = resolve_connection(params(api_url='http://x', api_token='t'), {}).connection
+    assert (conn.validate_certs, conn.ca_path, conn.request_timeout, conn.request_retries) == (True, None, 30.0, 5)
+
+
+def test_connections_entry_fills_what_the_task_leaves_unset(fakeci):
+    resolved = resolve_connection(params(api_url='http://task', connections={
+        'fakeci': {'api_url': 'http://entry', 'api_token': 'entry-token-1', 'request_timeout': 3.0}}), {})
+    conn = resolved.connection
+    assert (conn.api_url, conn.api_token, conn.request_timeout) == ('http://task', 'entry-token-1', 3.0)
+    assert resolved.secrets == ['entry-token-1']  # masked by the module base: it came through no no_log option
+
+
+def test_connections_entry_wins_over_the_environment(fakeci):
+    resolved = resolve_connection(params(connections={'fakeci': {'api_url': 'http://entry', 'api_token': 'e'}}),
+                                  {'FAKE_URL': 'http://env', 'FAKE_TOKEN': 'env-token'})
+    assert (resolved.connection.api_url, resolved.connection.api_token) == ('http://entry', 'e')
+
+
+def test_another_vendor_takes_only_its_entry_and_environment_never_the_task_options(fakeci):
+    """Top-level options belong to the task's vendor; a record of another vendor in the same task
+    (pipeline_info over executions of several vendors) is read with that vendor's own settings."""
+    task = params('jenkins', api_url='http://jenkins', username='bob', api_token='jenkins-token',
+                  connections={'fakeci': {'api_url': 'http://fake'}})
+    resolved = resolve_connection(task, {'FAKE_TOKEN': 'fake-env-token'}, vendor='fakeci')
+    assert (resolved.connection.vendor, resolved.connection.api_url, resolved.connection.api_token) == (
+        'fakeci', 'http://fake', 'fake-env-token')
+    assert resolved.connection.username is None
+
+
+def test_an_unset_vendor_is_a_clear_error():
+    with pytest.raises(ValidationError) as info:
+        resolve_connection(params(vendor=None), {})
+    assert info.value.msg.startswith('vendor is not set; choose one of: jenkins')
+
+
+def test_default_api_url_comes_from_the_backend(fakeci, monkeypatch):
+    monkeypatch.setattr(FakeBackend, 'default_api_url', classmethod(lambda cls, conn: 'https://saas.example.com'))
+    assert resolve_connection(params(api_token='t'), {}).connection.api_url == 'https://saas.example.com'
+    assert resolve_connection(params(api_token='t', api_url='http://own'), {}).connection.api_url == 'http://own'
+
+
+def test_secret_values_are_the_secret_options():
+    conn = Connection('codearts', access_key='AK1', secret_key='SK1', security_token='ST1', project_id='p' * 32)
+    assert sorted(secret_values(conn)) == ['AK1', 'SK1', 'ST1']
+    assert 'SK1' not in repr(conn)
+
+
+# What every vendor declares -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize('vendor', sorted(VENDORS))
 def test_backend_declarations_are_consistent(vendor):
-    cls = BACKENDS[vendor]
+    cls = backend_class(vendor)
     assert cls.name == vendor
     assert cls.display_name
     assert cls.status_table, 'no status table'
     for word, status in cls.status_table.items():
         assert isinstance(word, str)
         assert isinstance(status, Status), '%s maps to %r' % (word, status)
-    assert cls.capabilities <= set(ALL_OPERATIONS), sorted(cls.capabilities - set(ALL_OPERATIONS))
-    assert cls.options <= set(CONNECTION_OPTIONS) - GENERIC_OPTIONS
-    assert set(cls.env) <= cls.options, sorted(set(cls.env) - cls.options)
-    assert set(cls.required) <= cls.options | GENERIC_OPTIONS
-    assert 'api_url' in cls.options
+    assert cls.capabilities <= ALL_OPERATIONS
+    assert cls.in_place <= cls.capabilities
+    assert vendor in USES and 'api_url' in USES[vendor]
 
 
-@pytest.mark.parametrize('vendor', sorted(BACKENDS))
-def test_missing_api_url_names_the_option_and_env_var_for_every_vendor(vendor):
-    cls = BACKENDS[vendor]
-    if 'api_url' not in cls.required:
-        pytest.skip('%s has a default api_url' % vendor)
+def test_every_vendor_column_names_known_options_only():
+    for vendor, column in USES.items():
+        assert set(column) <= set(OPTIONS) - GENERIC_NAMES, vendor
+
+
+@pytest.mark.parametrize('vendor', sorted(VENDORS))
+def test_missing_required_options_name_the_option_and_env_var_for_every_vendor(vendor):
+    cls = backend_class(vendor)
+    required = [n for n, use in uses(vendor).items() if use.required]
     with pytest.raises(ValidationError) as info:
         resolve_connection(params(vendor), {})
-    assert '%s needs api_url' % cls.display_name in info.value.msg
-    for variable in cls.env.get('api_url', ()):
-        assert variable in info.value.msg
+    for name in required:
+        assert '%s needs %s' % (cls.display_name, name) in info.value.msg
+        for variable in USES[vendor][name].env:
+            assert variable in info.value.msg
+
+
+def test_giving_jenkins_a_buddy_option_names_jenkins_options():
+    with pytest.raises(ValidationError) as info:
+        resolve_connection(params('jenkins', api_url='http://j', workspace='acme'), {})
+    assert info.value.msg == 'Jenkins does not use workspace; its connection options are: api_url, username, api_token, password'
+
+
+# Lazy backends ----------------------------------------------------------------------------------------
+
+
+def test_no_backend_is_imported_until_one_is_asked_for():
+    """A task imports only the backend of its vendor (DESIGN section 10): importing the module base and
+    the registry loads no backend; asking for jenkins loads jenkins only."""
+    code = """
+import sys
+from ansible_collections.cicd.pipelines.plugins.module_utils import _module, _registry
+backends = 'ansible_collections.cicd.pipelines.plugins.module_utils._backends.'
+before = sorted(m for m in sys.modules if m.startswith(backends) and m != backends + '_base')
+_registry.backend_class('jenkins')
+after = sorted(m for m in sys.modules if m.startswith(backends) and m != backends + '_base')
+print(before, [m.rsplit('.', 2)[1] for m in after if m.count('.') > backends.count('.')])
+"""
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True,
+                         env={'PYTHONPATH': ':'.join(p for p in sys.path if p)}).stdout.split('\n')[0]
+    assert out.startswith('[] ')
+    assert set(eval(out[3:])) == {'_jenkins'}  # pylint: disable=eval-used
 
 
 # Doc fragments against argument specs ---------------------------------------------------------------
@@ -220,34 +309,54 @@ def fragment_options(text: str) -> t.Dict[str, t.Dict[str, t.Any]]:
 
 
 def test_vendor_choices_are_the_registered_backends():
-    assert fragment_options(connection_doc.ModuleDocFragment.DOCUMENTATION)['vendor']['choices'] == sorted(BACKENDS)
-    assert CONNECTION_SPEC['vendor']['choices'] == sorted(BACKENDS)
+    assert fragment_options(connection_doc.ModuleDocFragment.DOCUMENTATION)['vendor']['choices'] == sorted(VENDORS)
+    assert connection_spec()['vendor']['choices'] == sorted(VENDORS)
+
+
+def _same(documented: t.Mapping[str, t.Any], spec: t.Mapping[str, t.Any], where: str = '') -> None:
+    assert sorted(documented) == sorted(spec), where
+    for name, option in spec.items():
+        doc = documented[name]
+        assert doc.get('description'), where + name
+        assert doc.get('type', 'str') == option.get('type', 'str'), where + name
+        assert doc.get('default') == option.get('default'), where + name
+        assert bool(doc.get('required')) == bool(option.get('required')), where + name
+        assert doc.get('choices') == option.get('choices'), where + name
+        assert doc.get('elements') == option.get('elements'), where + name
+        if 'options' in option:
+            _same(doc.get('suboptions') or {}, option['options'], where + name + '.')
 
 
 @pytest.mark.parametrize('spec, text', [
-    (CONNECTION_SPEC, connection_doc.ModuleDocFragment.DOCUMENTATION),
+    (connection_spec(), connection_doc.ModuleDocFragment.DOCUMENTATION),
     (WAIT_SPEC, wait_doc.ModuleDocFragment.DOCUMENTATION),
     (IDENTITY_SPEC, execution_doc.ModuleDocFragment.DOCUMENTATION),
     (RAW_SPEC, execution_doc.ModuleDocFragment.RAW),
 ], ids=['connection', 'wait', 'execution', 'raw'])
 def test_fragment_documents_every_option_of_its_spec(spec, text):
-    documented = fragment_options(text)
-    assert sorted(documented) == sorted(spec)
-    for name, option in spec.items():
-        doc = documented[name]
-        assert doc.get('description'), name
-        assert doc.get('type', 'str') == option.get('type', 'str'), name
-        assert doc.get('default') == option.get('default'), name
-        assert bool(doc.get('required')) == bool(option.get('required')), name
-        assert doc.get('choices') == option.get('choices'), name
-        assert doc.get('elements') == option.get('elements'), name
+    _same(fragment_options(text), spec)
 
 
-@pytest.mark.parametrize('vendor', sorted(BACKENDS))
-def test_connection_fragment_names_every_environment_variable(vendor):
-    text = connection_doc.ModuleDocFragment.DOCUMENTATION
-    for option, variables in BACKENDS[vendor].env.items():
-        section = yaml.safe_load(text)['options'][option]
-        described = ' '.join(section['description'])
-        for variable in variables:
+def _described(option: str) -> str:
+    return ' '.join(fragment_options(connection_doc.ModuleDocFragment.DOCUMENTATION)[option]['description'])
+
+
+@pytest.mark.parametrize('option', sorted(set(OPTIONS) - GENERIC_NAMES))
+def test_connection_fragment_names_the_vendors_and_environment_variables_of_every_option(option):
+    described = _described(option)
+    for vendor in vendors_using(option):
+        assert vendor in described.lower(), '%s: does not say that %s uses it' % (option, vendor)
+        for variable in USES[vendor][option].env:
             assert re.search(r'E\(%s\)' % re.escape(variable), described), '%s: %s' % (option, variable)
+
+
+@pytest.mark.parametrize('option', sorted(o.name for o in OPTIONS.values() if o.default is not None))
+def test_connection_fragment_states_the_table_default(option):
+    value = OPTIONS[option].default
+    shown = 'true' if value is True else 'false' if value is False else '%g' % value
+    assert 'Default V(%s)' % shown in _described(option), option
+
+
+@pytest.mark.parametrize('option', sorted(o.name for o in OPTIONS.values() if o.secret))
+def test_secret_options_say_they_are_never_shown_or_are_keys(option):
+    assert 'Never shown' in _described(option) or option == 'access_key'

@@ -19,7 +19,7 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.cicd.pipelines.plugins.module_utils import _module
 from ansible_collections.cicd.pipelines.plugins.module_utils._poller import Poller
-from ansible_collections.cicd.pipelines.plugins.module_utils._registry import BACKENDS
+from ansible_collections.cicd.pipelines.plugins.module_utils._options import USES
 from ansible_collections.cicd.pipelines.tests.unit.plugins.modules.fake_backend import FakeBackend
 
 TOKEN = 'tok-5f1e0c9a7b3d4e2f'
@@ -53,7 +53,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """The developer's own CI credentials must not leak into (or change) the tests."""
-    names = {v for cls in list(BACKENDS.values()) + [FakeBackend] for vs in cls.env.values() for v in vs}
+    names = {v for column in USES.values() for use in column.values() for v in use.env}
     for variable in names | {'JENKINS_URL', 'JENKINS_USER_ID', 'JENKINS_API_TOKEN'}:
         monkeypatch.delenv(variable, raising=False)
 

@@ -51,11 +51,17 @@ def stages(*pairs: t.Tuple[str, str]) -> t.List[Stage]:
 class FakeBackend(Backend):
     name = 'jenkins'
     display_name = 'FakeCI'
-    capabilities = frozenset(ALL_OPERATIONS)
+    capabilities = ALL_OPERATIONS
     status_table = {s.value.upper(): s for s in Status}
-    options = frozenset({'api_url', 'username', 'api_token', 'password'})
-    required = ('api_url',)
-    env = {'api_url': ('JENKINS_URL',), 'username': ('JENKINS_USER_ID',), 'api_token': ('JENKINS_API_TOKEN',)}
+    # Like a CI whose rejected gate aborts the run.
+    rejected_status = Status.ABORTED
+    comments = True
+
+    def describe(self, execution: Execution) -> str:
+        """Queued executions are named by their queue item, as a CI with a build queue does."""
+        if execution.id is None and execution.scope.get('queue_id') is not None:
+            return '%s (queue item %s)' % (execution.pipeline, execution.scope['queue_id'])
+        return super().describe(execution)
 
     def __init__(self, conn: t.Optional[Connection] = None) -> None:
         super().__init__(conn or Connection(vendor='jenkins', api_url='https://ci.example.com'))
@@ -268,8 +274,9 @@ class FakeBackend(Backend):
         return copy.deepcopy(self._find(execution))
 
     def answer_input(self, execution: Execution, gate: PendingInput, approve: bool,
-                     values: t.Mapping[str, t.Any]) -> Execution:
-        self._record('answer_input', execution=execution.id, gate=gate.id, approve=approve, values=dict(values))
+                     values: t.Mapping[str, t.Any], comment: t.Optional[str] = None) -> Execution:
+        self._record('answer_input', execution=execution.id, gate=gate.id, approve=approve, values=dict(values),
+                     **({'comment': comment} if comment else {}))
         self._maybe_raise('answer_input')
         stored = self._find(execution)
         stored.pending_inputs = [g for g in stored.pending_inputs if g.id != gate.id]

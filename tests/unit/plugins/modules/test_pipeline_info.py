@@ -110,7 +110,8 @@ def test_a_record_of_another_vendor_is_refused_clearly(run_module, fake):
     result = info(run_module, execution=record)
 
     assert result['failed'] is True
-    assert result['msg'] == 'execution is a harness execution but vendor is jenkins'
+    assert result['msg'] == ("execution is a record of vendor 'harness', which this collection does not support; "
+                             "supported: jenkins")
     assert not any(r[0] == 'get' for r in fake.reads)
 
 

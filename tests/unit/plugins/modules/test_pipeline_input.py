@@ -160,13 +160,33 @@ def test_input_id_picks_one_of_several_gates(run_module, fake):
     assert [g['id'] for g in result['execution']['pending_inputs']] == ['Release']
 
 
-@pytest.mark.parametrize('given', ['release', 'Release'])
-def test_input_id_matches_with_either_first_letter_case(run_module, fake, given):
+def test_the_backend_decides_which_gate_an_input_id_names(run_module, fake, monkeypatch):
+    """How a vendor spells gate ids (e.g. Jenkins capitalises them) is the backend's knowledge, not the module's."""
+    monkeypatch.setattr(type(fake), 'same_gate', lambda self, gate_id, wanted: gate_id.lower() == wanted.lower())
     execution = fake.add_execution(PIPELINE, 'waiting', pending_inputs=[gate('Release')])
 
-    result = answer(run_module, execution, input_id=given)
+    result = answer(run_module, execution, input_id='RELEASE')
 
     assert result['changed'] is True and fake.writes('answer_input')[0][1]['gate'] == 'Release'
+
+
+def test_a_comment_is_passed_to_the_backend(run_module, fake):
+    execution = fake.add_execution(PIPELINE, 'waiting', pending_inputs=[gate('Release')])
+
+    result = answer(run_module, execution, comment='CAB approved CHG-1042')
+
+    assert result['changed'] is True and fake.writes('answer_input')[0][1]['comment'] == 'CAB approved CHG-1042'
+
+
+@pytest.mark.parametrize('check', [False, True])
+def test_a_comment_for_a_vendor_that_keeps_none_is_refused_before_sending(run_module, fake, monkeypatch, check):
+    monkeypatch.setattr(type(fake), 'comments', False)
+    execution = fake.add_execution(PIPELINE, 'waiting', pending_inputs=[gate('Release')])
+
+    result = answer(run_module, execution, comment='ok', check=check)
+
+    assert result['failed'] is True and 'does not record a comment' in result['msg']
+    assert fake.writes() == []
 
 
 def test_input_id_of_no_pending_gate_changes_nothing_and_warns(run_module, fake, waiting):

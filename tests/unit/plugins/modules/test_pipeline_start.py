@@ -605,21 +605,16 @@ def test_start_works_with_a_backend_that_implements_only_the_abstract_interface(
     assert result['changed'] is True and result['execution']['id'] == '7'
 
 
-def test_an_option_the_vendor_does_not_use_is_an_error(run_module, fake, monkeypatch):
-    # Jenkins uses every connection option today, so a vendor without passwords stands in here
-    from ansible_collections.cicd.pipelines.plugins.module_utils._registry import BACKENDS
-    from ansible_collections.cicd.pipelines.tests.unit.plugins.modules.fake_backend import FakeBackend
-
-    class TokenOnly(FakeBackend):
-        options = frozenset({'api_url', 'username', 'api_token'})
-
-    monkeypatch.setitem(BACKENDS, 'jenkins', TokenOnly)
-
-    result = start(run_module, password='pw-7c6b5a4d3e2f')
+@pytest.mark.parametrize('check', [False, True])
+def test_an_option_the_vendor_does_not_use_is_an_error(run_module, fake, check):
+    """A Buddy-only option given to Jenkins (a typo in a vendor switch) fails before anything is sent,
+    in check mode too, naming Jenkins's own options."""
+    result = start(run_module, workspace='acme', secret_key='sk-7c6b5a4d3e2f', check=check)
 
     assert result['failed'] is True
-    assert 'does not use password' in result['msg'] and 'api_token, api_url, username' in result['msg']
-    assert 'pw-7c6b5a4d3e2f' not in result['_stdout']
+    assert result['msg'] == ('Jenkins does not use secret_key, workspace; its connection options are: '
+                             'api_url, username, api_token, password')
+    assert 'sk-7c6b5a4d3e2f' not in result['_stdout']
     assert fake.connections == [] and fake.writes() == []
 
 

@@ -19,6 +19,7 @@ import json
 import os
 import re
 import typing as t
+import urllib.parse
 
 import pytest
 
@@ -119,8 +120,15 @@ class FakeTransport(Transport):
         if not url.startswith(self.base_url + '/'):
             raise UnexpectedRequest('request outside the configured base URL %s: %s %s' % (self.base_url, method, url))
         relative = url[len(self.base_url):]
-        request = Request(method, relative, url, kwargs.get('params'), kwargs.get('data'), kwargs.get('json'),
-                          dict(kwargs.get('headers') or {}))
+        headers = dict(kwargs.get('headers') or {})
+        data, body = kwargs.get('data'), None
+        # The transport sends encoded bytes (what an authenticator signed); decode them back for the assertions.
+        kind = next((v for k, v in headers.items() if k.lower() == 'content-type'), '')
+        if isinstance(data, bytes) and kind.startswith('application/json'):
+            data, body = None, json.loads(data.decode('utf-8'))
+        elif isinstance(data, bytes) and kind.startswith('application/x-www-form-urlencoded'):
+            data = dict(urllib.parse.parse_qsl(data.decode('utf-8'), keep_blank_values=True))
+        request = Request(method, relative, url, kwargs.get('params'), data, body, headers)
         self.requests.append(request)
         for route in reversed(self.routes):
             if route.method != method or not route.pattern.fullmatch(relative):

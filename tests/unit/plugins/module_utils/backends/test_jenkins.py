@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import typing as t
@@ -14,6 +15,8 @@ import typing as t
 import pytest
 
 from ansible_collections.cicd.pipelines.plugins.module_utils._backends._base import Connection
+from ansible_collections.cicd.pipelines.plugins.module_utils._http import Outgoing
+from ansible_collections.cicd.pipelines.plugins.module_utils._options import USES
 from ansible_collections.cicd.pipelines.plugins.module_utils._backends._jenkins import (
     KEY_PARAMETER, STATUS_TABLE, JenkinsBackend)
 from ansible_collections.cicd.pipelines.plugins.module_utils._backends._jenkins._api import job_path
@@ -21,7 +24,7 @@ from ansible_collections.cicd.pipelines.plugins.module_utils._errors import (Amb
                                                                              ConflictError, InvalidState,
                                                                              NotFoundError, UnsupportedOperation,
                                                                              ValidationError, VendorValidationError)
-from ansible_collections.cicd.pipelines.plugins.module_utils._model import (Execution, StartRequest, Status,
+from ansible_collections.cicd.pipelines.plugins.module_utils._model import (Execution, PendingInput, PipelineInfo, StartRequest, Status,
                                                                             map_status)
 
 BASE = 'https://ci.example.com/jenkins'
@@ -197,8 +200,23 @@ def test_no_crumb_issuer_means_no_crumb(jenkins: Jenkins) -> None:
 ])
 def test_own_transport_uses_basic_auth(auth: str, expected: t.Any) -> None:
     backend = JenkinsBackend(Connection(vendor='jenkins', api_url=BASE, **AUTH[auth]))
-    assert backend.http.session.auth == expected
     assert backend.http.base_url == BASE
+    if expected is None:
+        assert backend.http.auth is None
+        return
+    outgoing = Outgoing('GET', BASE + '/api/json', None, {})
+    backend.http.auth.apply(outgoing)
+    assert outgoing.headers['Authorization'] == 'Basic ' + base64.b64encode(('%s:%s' % expected).encode()).decode()
+
+
+def test_basic_auth_is_sent_on_every_attempt(jenkins: Jenkins) -> None:
+    """The authenticator runs inside the transport, once per attempt: a retried read carries it again."""
+    jenkins.build(DEPLOY, 'build_running', 'wfapi_running')
+    jenkins.route('GET', DEPLOY + '/45/api/json', 'busy', status=503, times=1)  # later routes answer first
+    jenkins.backend().get(stub(id='45'))
+    reads = jenkins.fake.calls('GET', re.escape(DEPLOY) + '/45/api/json')
+    assert len(reads) == 2
+    assert all((r.header('Authorization') or '').startswith('Basic ') for r in reads)
 
 
 @pytest.mark.parametrize('settings, problem', [
@@ -216,10 +234,10 @@ def test_validate_connection(settings: t.Dict[str, str], problem: str) -> None:
 def test_backend_contract_attributes() -> None:
     assert JenkinsBackend.name == 'jenkins'
     assert JenkinsBackend.capabilities == frozenset({'start', 'info', 'input', 'resume', 'retry', 'cancel'})
-    assert JenkinsBackend.options == frozenset({'api_url', 'username', 'api_token', 'password'})
-    assert JenkinsBackend.env['api_token'] == ('JENKINS_API_TOKEN',)
-    assert JenkinsBackend.env['api_url'] == ('JENKINS_URL',)
-    assert JenkinsBackend.env['username'] == ('JENKINS_USER_ID',)
+    assert sorted(USES['jenkins']) == ['api_token', 'api_url', 'password', 'username']
+    assert USES['jenkins']['api_token'].env == ('JENKINS_API_TOKEN',)
+    assert USES['jenkins']['api_url'].env == ('JENKINS_URL',)
+    assert USES['jenkins']['username'].env == ('JENKINS_USER_ID',)
 
 
 # Errors ---------------------------------------------------------------------------------------------
@@ -603,10 +621,29 @@ def test_start_without_location_is_an_error(jenkins: Jenkins) -> None:
         jenkins.backend().start(request())
 
 
-def test_start_with_revision_is_refused(jenkins: Jenkins) -> None:
+def test_start_with_revision_is_refused_before_anything_is_sent(jenkins: Jenkins) -> None:
     with pytest.raises(ValidationError, match='no revision'):
-        jenkins.backend().start(request(revision='abc123'))
-    assert jenkins.posts() == []
+        jenkins.backend().check_start(request(revision='abc123'), PipelineInfo(pipeline='team/app/deploy'))
+    assert jenkins.fake.requests == []
+
+
+def test_quiet_period_start_input_is_sent_as_delay(jenkins: Jenkins) -> None:
+    jenkins.job(DEPLOY, 'job_deploy')
+    jenkins.route('POST', DEPLOY + '/buildWithParameters', handler=scheduled(jenkins, 1402))
+    backend = jenkins.backend()
+    backend.check_start(request(start_inputs={'quiet_period': 0}), PipelineInfo(pipeline='team/app/deploy'))
+    backend.start(request(start_inputs={'quiet_period': 0}))
+    assert jenkins.posts()[0].params == {'delay': '0sec'}
+
+
+@pytest.mark.parametrize('inputs, message', [
+    ({'quiet_period': 'soon'}, "parameter 'quiet_period' is a whole number, got 'soon'"),
+    ({'clear_cache': True}, 'Jenkins does not take the start input clear_cache; the start inputs it accepts: quiet_period'),
+])
+def test_bad_start_inputs_are_refused_listing_what_jenkins_accepts(jenkins: Jenkins, inputs, message) -> None:
+    with pytest.raises(ValidationError) as info:
+        jenkins.backend().check_start(request(start_inputs=inputs), PipelineInfo(pipeline='team/app/deploy'))
+    assert info.value.msg == message
 
 
 def test_start_ambiguous_but_committed_is_not_resent(jenkins: Jenkins) -> None:
@@ -987,3 +1024,19 @@ def test_cancel_running_build_is_retried_on_5xx(jenkins: Jenkins) -> None:
     result = jenkins.backend().cancel(stub(id='45'))
     assert len(jenkins.posts()) == 2  # stop is idempotent: a 503 may be retried
     assert result.id == '45'
+
+
+@pytest.mark.parametrize('given', ['release', 'Release'])
+def test_an_input_id_matches_with_either_first_letter_case(given: str) -> None:
+    """InputStep.setId capitalises the first letter of the id a Jenkinsfile gives."""
+    backend = JenkinsBackend(Connection(vendor='jenkins', api_url=BASE, **AUTH['token']))
+    execution = Execution(vendor='jenkins', pipeline='team/app/deploy', id='44', pending_inputs=[
+        PendingInput(id='Release'), PendingInput(id='Other')])
+    assert backend.find_gate(execution, given).id == 'Release'
+    assert backend.find_gate(execution, 'RELEASE') is None
+
+
+def test_a_queued_build_is_named_by_its_queue_item() -> None:
+    backend = JenkinsBackend(Connection(vendor='jenkins', api_url=BASE, **AUTH['token']))
+    assert backend.describe(Execution(vendor='jenkins', pipeline='a/b', scope={'queue_id': 311})) == 'a/b (queue item 311)'
+    assert backend.describe(Execution(vendor='jenkins', pipeline='a/b', id='12', number=12)) == 'a/b #12'
