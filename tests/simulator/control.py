@@ -6,7 +6,8 @@
 ``POST /_sim/scenario``    body YAML or JSON: replace the scenario and reset
 ``POST /_sim/reset``       back to the loaded scenario's initial state
 ``GET  /_sim/faults``      rules with their ``hits``; ``POST`` adds one or a list; ``DELETE`` clears
-``GET  /_sim/requests``    request log; filters ``vendor``, ``method``, ``path`` (regex); ``DELETE`` clears
+``GET  /_sim/requests``    request log; filters ``vendor``, ``method``, ``path`` (regex, searched),
+                           ``operation`` (regex, full match); ``DELETE`` clears
 ``GET  /_sim/counters``    requests per vendor/method, faults applied, executions per pipeline
 ``GET  /_sim/clock``       ``{"now", "speed"}``; ``POST {"speed": x, "advance": s}`` changes it
 ``GET  /_sim/executions``  engine view of executions; filters ``vendor``, ``pipeline``
@@ -114,7 +115,8 @@ class ControlApi:
     def get_requests(self, request: Request) -> Response:
         """The request log, filtered."""
         try:
-            entries = self.sim.log.query(request.param('vendor'), request.param('method'), request.param('path'))
+            entries = self.sim.log.query(request.param('vendor'), request.param('method'), request.param('path'),
+                                         request.param('operation'))
         except re.error as exc:  # report a bad filter regex instead of a 500
             return _error('bad filter: %s' % exc)
         return json_response(entries)

@@ -3,9 +3,12 @@
 Contract
 --------
 * An :class:`Execution` is created *queued* by :meth:`Engine.submit`; it starts once its
-  ``not_before`` time has passed (quiet period / delay) and, for a non-concurrent
-  pipeline, no other execution of that pipeline is running or waiting. Starting assigns
-  the per-pipeline run ``number`` (as Jenkins does when an item leaves the queue).
+  ``not_before`` time has passed (quiet period / delay) and fewer than the pipeline's
+  concurrency limit (``max_concurrent``; ``concurrent: false`` = 1) of its executions are
+  running or waiting. When a slot frees, the ready execution submitted first takes it.
+  :meth:`Engine.queue_state` says why a queued execution waits and where it is in line.
+  Starting assigns the per-pipeline run ``number`` (as Jenkins does when an item leaves
+  the queue).
 * Stages run in order. A stage with a gate enters ``waiting`` until :meth:`Engine.answer_gate`
   (approve: the stage then runs its ``duration``; reject: the execution ends ``aborted``,
   reason ``rejected``) or until the gate's timeout (``aborted``, reason ``expired``).
@@ -16,6 +19,10 @@ Contract
   :meth:`Engine.cancel` turns a queued one into ``cancelled`` (it never gets a number).
 * Executions created with ``start_stage`` (restart from stage) report the earlier stages
   ``skipped`` and spend no time in them.
+* :meth:`Engine.retry_in_place` puts a failed or aborted execution back to running under
+  the same id and number (vendors whose retry continues the run: Buddy, CodeArts); it
+  re-runs from the first failed stage, keeps earlier stages' results and counts
+  ``Execution.attempts``. Vendors whose retry makes a new run (Jenkins) never call it.
 
 State is advanced lazily: every reader or actor calls :meth:`Engine.sync` (under
 ``Engine.lock``), which replays all due events in time order up to ``clock.now()``.
@@ -75,6 +82,8 @@ class StageRun:
     paused: float = 0.0                   # total seconds spent waiting on the gate
     error: str | None = None
     answer: GateAnswer | None = None
+    attempt: int = 0                      # the execution attempt that last ran this stage (0: never ran)
+    kept: bool = False                    # retry_in_place keeps this stage's result instead of re-running it
 
     @property
     def name(self) -> str:
@@ -102,6 +111,7 @@ class Execution:
     blocked_since: float | None = None
     description: str | None = None
     unstable: bool = False
+    attempts: int = 1                     # 1 + the number of in-place retries
     stages: list[StageRun] = dataclasses.field(default_factory=list)
     vendor_data: dict[str, t.Any] = dataclasses.field(default_factory=dict)
 
@@ -143,8 +153,9 @@ class Execution:
             'reason': self.reason, 'ended_by': self.ended_by, 'parameters': params, 'description': self.description,
             'trigger': dataclasses.asdict(self.trigger), 'submitted_at': stamp(self.submitted_at), 'not_before': stamp(self.not_before),
             'started_at': stamp(self.started_at), 'finished_at': stamp(self.finished_at), 'start_stage': self.start_stage,
+            'attempts': self.attempts,
             'stages': [{'name': s.name, 'status': s.status, 'started_at': stamp(s.started_at), 'finished_at': stamp(s.finished_at),
-                        'paused': round(s.paused, 3), 'error': s.error,
+                        'paused': round(s.paused, 3), 'error': s.error, 'attempt': s.attempt,
                         'answer': None if s.answer is None else {'approved': s.answer.approved, 'user': s.answer.user, 'at': stamp(s.answer.at),
                                                                  'values': {k: ('********' if _secret_gate_value(s.spec, k) else v)
                                                                             for k, v in s.answer.values.items()}}}
@@ -154,6 +165,24 @@ class Execution:
 
 def _secret_gate_value(stage: StageSpec, name: str) -> bool:
     return bool(stage.gate and any(p.name == name and p.secret for p in stage.gate.parameters))
+
+
+@dataclasses.dataclass(frozen=True)
+class QueueState:
+    """Why a queued execution has not started (for vendor queue answers).
+
+    ``reason``: ``delay`` (quiet period / requested delay not over, until ``not_before``; it wins
+    over a full pipeline),
+    ``concurrency`` (the pipeline's ``limit`` of active executions is reached: ``active``
+    are their ids, oldest first) or ``ready`` (due; it starts at the next sync). ``position`` is 1-based among the pipeline's queued
+    executions in submission order (1 = next to start once it may).
+    """
+
+    reason: str
+    position: int
+    limit: int | None
+    active: tuple[int, ...]
+    not_before: float
 
 
 class Engine:
@@ -222,17 +251,34 @@ class Engine:
         """The number the next started execution of the pipeline gets."""
         return self._numbers.get((vendor, pipeline), 0) + 1
 
+    def _active_runs(self, execution: Execution) -> list[Execution]:
+        """Running or waiting executions of the same pipeline (oldest first), excluding ``execution``."""
+        found = [e for e in self._active.values() if e is not execution and e.vendor == execution.vendor
+                 and e.pipeline == execution.pipeline and e.state in (RUNNING, WAITING)]
+        return sorted(found, key=lambda e: e.id)  # a retried run re-enters _active at the end
+
     def is_blocked(self, execution: Execution) -> bool:
-        """Whether a queued execution of a non-concurrent pipeline must wait for another run."""
-        if execution.spec.concurrent:
-            return False
-        return any(e is not execution and e.pipeline == execution.pipeline and e.vendor == execution.vendor
-                   and e.state in (RUNNING, WAITING) for e in self._active.values())
+        """Whether a queued execution must wait because its pipeline's concurrency limit is reached."""
+        limit = execution.spec.concurrency_limit
+        return limit is not None and len(self._active_runs(execution)) >= limit
 
     def blocker(self, execution: Execution) -> Execution | None:
-        """The run that blocks a queued execution, if any."""
-        return next((e for e in self._active.values() if e is not execution and e.vendor == execution.vendor
-                     and e.pipeline == execution.pipeline and e.state in (RUNNING, WAITING)), None)
+        """The oldest active run of the same pipeline (what a blocked execution waits for), if any."""
+        return next(iter(self._active_runs(execution)), None)
+
+    def queue_state(self, execution: Execution) -> QueueState | None:
+        """Why a queued execution waits and its place in the pipeline's line; None unless queued."""
+        if execution.state != QUEUED:
+            return None
+        queued = [e for e in self._active.values() if e.state == QUEUED and e.vendor == execution.vendor and e.pipeline == execution.pipeline]
+        position = 1 + sum(1 for e in queued if e.id < execution.id)
+        # The delay comes first (as Jenkins keeps an item in the quiet period before it can be blocked).
+        if execution.not_before > self.now():
+            reason = 'delay'
+        else:
+            reason = 'concurrency' if self.is_blocked(execution) else 'ready'
+        return QueueState(reason=reason, position=position, limit=execution.spec.concurrency_limit,
+                          active=tuple(e.id for e in self._active_runs(execution)), not_before=execution.not_before)
 
     # -- time ------------------------------------------------------------------------------
     def now(self) -> float:
@@ -264,7 +310,9 @@ class Engine:
             candidate: tuple[float, str] | None = None
             if execution.state == QUEUED:
                 if execution.not_before <= now and not self.is_blocked(execution):
-                    candidate = (execution.not_before, 'start')
+                    # Ready since before the cursor means "ready now": ties then go by id, so a freed
+                    # slot goes to the execution submitted first, not to the one whose delay ended first.
+                    candidate = (max(execution.not_before, self._cursor), 'start')
             else:
                 stage = execution.current_stage()
                 if stage is not None and stage.status == RUNNING and stage.ends_at is not None and stage.ends_at <= now:
@@ -300,7 +348,11 @@ class Engine:
     def _enter_stage(self, execution: Execution, index: int, when: float) -> None:
         while index < len(execution.stages):
             stage = execution.stages[index]
+            if stage.kept:
+                index += 1
+                continue
             stage.started_at = when
+            stage.attempt = execution.attempts
             if index < execution.start_stage:
                 stage.status, stage.finished_at = SKIPPED, when
                 index += 1
@@ -400,6 +452,49 @@ class Engine:
                 return
             stage.status, stage.ends_at = RUNNING, now + stage.spec.duration
             execution.state = RUNNING
+
+    def retry_in_place(self, execution: Execution, from_stage: str | None = None, only: t.Collection[str] | None = None) -> int:
+        """Continue a failed or aborted execution in place (same id and number); return the stage index it resumes at.
+
+        It resumes at ``from_stage`` or else at the first failed/aborted stage; stages before
+        that keep their results. With ``only`` (stage names), stages from there on that
+        already succeeded (or were unstable) and are not listed keep their results too;
+        stages that never ran always run. ``attempts`` goes up by one, the run is running
+        again (the concurrency limit is not consulted: the run already holds its place),
+        and re-run gates wait for a new answer. ``fail_times`` keeps counting across attempts.
+        Raises EngineError for an execution that is queued, active, succeeded, unstable or
+        cancelled, or for an unknown ``from_stage`` or one after the failed stage.
+        """
+        with self.lock:
+            now = self.sync()
+            if execution.state not in (FAILED, ABORTED):
+                raise EngineError('execution %d is %s: only a failed or aborted execution can be retried in place'
+                                  % (execution.id, execution.state))
+            failed = next((i for i, s in enumerate(execution.stages) if s.status in (FAILED, ABORTED)), None)
+            if failed is None:  # ended between stages: resume at the first stage that did not run
+                failed = next((i for i, s in enumerate(execution.stages) if s.status == PENDING), len(execution.stages))
+            start = failed
+            if from_stage is not None:
+                index = execution.spec.stage_index(from_stage)
+                if index is None:
+                    raise EngineError('execution %d has no stage %r' % (execution.id, from_stage))
+                if index > failed:
+                    raise EngineError('stage %r comes after the stage the execution stopped at (%r)'
+                                      % (from_stage, execution.stages[failed].name if failed < len(execution.stages) else None))
+                start = index
+            wanted = None if only is None else set(only)
+            for index, stage in enumerate(execution.stages):
+                stage.kept = index < start or (wanted is not None and stage.name not in wanted and stage.status in (SUCCEEDED, UNSTABLE))
+                if not stage.kept:
+                    stage.status, stage.started_at, stage.finished_at, stage.ends_at = PENDING, None, None, None
+                    stage.waiting_since, stage.paused, stage.error, stage.answer = None, 0.0, None, None
+            execution.attempts += 1
+            execution.start_stage = min(execution.start_stage, start)
+            execution.state, execution.reason, execution.ended_by, execution.finished_at = RUNNING, None, None, None
+            execution.unstable = any(s.kept and s.status == UNSTABLE for s in execution.stages)
+            self._active[execution.id] = execution
+            self._enter_stage(execution, start, now)
+            return start
 
     def restartable_stages(self, execution: Execution) -> list[str]:
         """Stages an execution may be restarted from: the ones it reached (or skipped for a restart)."""

@@ -2,8 +2,11 @@
 
 A vendor API module subclasses :class:`VendorApi`, sets ``name`` and ``base`` (its path
 prefix, e.g. ``/jenkins``), registers routes on ``self.router`` and is listed in
-``server.VENDOR_CLASSES``. The server strips the base from the path, applies fault rules,
-then calls :meth:`VendorApi.handle` while holding the engine lock.
+``server.VENDOR_CLASSES``. The server strips the base from the path, asks
+:meth:`VendorApi.operation` for the request's operation label, applies fault rules (which may
+filter on that label), then calls :meth:`VendorApi.handle` while holding the engine lock. An
+injected rate-limit fault is answered by :meth:`VendorApi.rate_limit_response`, so each vendor
+can use its own 429 shape.
 """
 from __future__ import annotations
 
@@ -101,30 +104,67 @@ def redirect(location: str, status: int = 302) -> Response:
 
 # Handlers take the Request (or a vendor's richer per-request context) and return a Response.
 Handler = t.Callable[..., Response]
+# An operation label of a route: a fixed name, or a function of the path match (one route, several names).
+OperationLabel = t.Union[str, t.Callable[['re.Match[str]'], t.Optional[str]], None]
+
+
+@dataclasses.dataclass(frozen=True)
+class RateLimit:
+    """What an injected ``rate_limit`` fault asks the vendor to announce (every field optional).
+
+    ``retry_after``: seconds the client should wait; ``limit``: requests allowed per window;
+    ``remaining``: requests left in the window; ``reset_after``: seconds until the window resets.
+    """
+
+    retry_after: float | None = None
+    limit: int | None = None
+    remaining: int | None = None
+    reset_after: float | None = None
+
+
+def number_text(value: float) -> str:
+    """``2`` for 2.0, ``2.5`` for 2.5 (header values: no spurious ``.0``)."""
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 class Router:
-    """Ordered (methods, regex, handler) routes; regexes are full-matched against the path."""
+    """Ordered (methods, regex, handler, operation) routes; regexes are full-matched against the path."""
 
     def __init__(self) -> None:
-        self._routes: list[tuple[frozenset[str], re.Pattern[str], Handler]] = []
+        self._routes: list[tuple[frozenset[str], re.Pattern[str], Handler, OperationLabel]] = []
 
-    def add(self, methods: str | t.Iterable[str], pattern: str, handler: Handler) -> None:
-        """Register ``handler`` for ``methods`` ("GET", "POST", ... or a list) on ``pattern``."""
+    def add(self, methods: str | t.Iterable[str], pattern: str, handler: Handler, operation: OperationLabel = None) -> None:
+        """Register ``handler`` for ``methods`` ("GET", "POST", ... or a list) on ``pattern``.
+
+        ``operation`` labels requests of this route in the request log and for fault filters:
+        a name, or a callable taking the path match and returning the name.
+        """
         names = frozenset([methods] if isinstance(methods, str) else methods)
-        self._routes.append((names, re.compile(pattern), handler))
+        self._routes.append((names, re.compile(pattern), handler, operation))
 
-    def resolve(self, method: str, path: str) -> tuple[Handler | None, re.Match[str] | None, set[str]]:
-        """The handler and match for a request; else None and the methods the path allows."""
+    def _find(self, method: str, path: str) -> tuple[int | None, re.Match[str] | None, set[str]]:
         allowed: set[str] = set()
-        for methods, pattern, handler in self._routes:
+        for index, (methods, pattern, _handler, _operation) in enumerate(self._routes):
             match = pattern.fullmatch(path)
             if match is None:
                 continue
             if method in methods or (method == 'HEAD' and 'GET' in methods):
-                return handler, match, allowed
+                return index, match, allowed
             allowed |= methods
         return None, None, allowed
+
+    def resolve(self, method: str, path: str) -> tuple[Handler | None, re.Match[str] | None, set[str]]:
+        """The handler and match for a request; else None and the methods the path allows."""
+        index, match, allowed = self._find(method, path)
+        return (None, None, allowed) if index is None else (self._routes[index][2], match, allowed)
+
+    def operation(self, method: str, path: str) -> str | None:
+        """The operation label of the route a request resolves to (None: unlabelled or no route)."""
+        index, match, _allowed = self._find(method, path)
+        if index is None:
+            return None
+        label = self._routes[index][3]
+        return label(t.cast('re.Match[str]', match)) if callable(label) else label
 
 
 class VendorApi:
@@ -154,6 +194,29 @@ class VendorApi:
     def banner(self, base_url: str) -> str:
         """One line for the CLI banner (URL and credentials)."""
         return '%-8s %s%s' % (self.name, base_url, self.base)
+
+    def operation(self, request: Request) -> str | None:
+        """The vendor operation this request performs (a GraphQL operation name, a Buddy PATCH
+        ``operation``, a Jenkins action such as ``buildWithParameters``), or None.
+
+        Contract: the server calls it for every vendor request *before* fault matching and
+        *without* the engine lock, so it must only look at the request (path, method, query,
+        body), never at engine state, and be cheap. The default labels by router route.
+        An exception here is treated as "no label".
+        """
+        return self.router.operation(request.method, request.path)
+
+    def rate_limit_response(self, request: Request, limit: RateLimit) -> Response:
+        """The answer to an injected ``rate_limit`` fault, in this vendor's shape.
+
+        Called without the engine lock (it must not touch engine state). The default is a
+        plain-text 429 with ``Retry-After`` only when ``limit.retry_after`` is given; vendors
+        with their own rate-limit headers or error bodies override it.
+        """
+        response = text_response('Too Many Requests\n', 429)
+        if limit.retry_after is not None:
+            response.headers.append(('Retry-After', number_text(limit.retry_after)))
+        return response
 
     def not_found(self, request: Request) -> Response:
         """Vendor-style 404."""

@@ -5,12 +5,16 @@ Fault rule (JSON, one object or a list, ``POST /_sim/faults``)::
     {"vendor": "jenkins", "method": "POST", "path": "/job/.*/buildWithParameters", "times": 1,
      "action": {"status": 503, "body": "...", "headers": {...}}}
 
-``vendor``/``method``/``path`` are optional filters (``path`` is a regex searched in the path
-after the vendor base, e.g. ``/job/shop/job/deploy/buildWithParameters``); ``times`` is how
-many requests the rule hits before it is used up (default 1; ``null`` = forever). Actions:
+``vendor``/``method``/``path``/``operation`` are optional filters (``path`` is a regex searched
+in the path after the vendor base, e.g. ``/job/shop/job/deploy/buildWithParameters``;
+``operation`` is a regex that must match the request's whole operation label, e.g.
+``buildWithParameters`` or ``input.*``, and never matches an unlabelled request); ``times``
+is how many requests the rule hits before it is used up (default 1; ``null`` = forever). Actions:
 
 * ``{"status": N, "body": str, "headers": {}}`` respond with that instead of acting;
-* ``{"rate_limit": true, "retry_after": S}`` 429 (``Retry-After`` only when given);
+* ``{"rate_limit": true, "retry_after": S, "limit": N, "remaining": N, "reset_after": S}`` the
+  vendor's 429 (:meth:`~.httpcore.VendorApi.rate_limit_response`; every number optional, the
+  default shape sends ``Retry-After`` only when ``retry_after`` is given);
 * ``{"latency": S}`` sleep S real seconds, then act normally (``latency`` may also be added
   to any other action: it then sleeps first);
 * ``{"reset": true}`` close the connection with a TCP RST without acting;
@@ -27,7 +31,11 @@ import threading
 import typing as t
 import urllib.parse
 
+from .httpcore import RateLimit
+
 ACTIONS = ('status', 'rate_limit', 'latency', 'reset', 'commit_then_drop')
+# Keys that belong to an action when it is given at the top level of a rule.
+ACTION_KEYS = ACTIONS + ('body', 'headers', 'retry_after', 'limit', 'remaining', 'reset_after')
 REDACTED = '********'
 ALWAYS_SECRET = frozenset(('token',))
 
@@ -48,8 +56,9 @@ class FaultRule:
     path: str | None = None
     times: int | None = 1
     hits: int = 0
+    operation: str | None = None
 
-    def matches(self, vendor: str, method: str, path: str) -> bool:
+    def matches(self, vendor: str, method: str, path: str, operation: str | None = None) -> bool:
         """Whether this rule applies to a request (and still has hits left)."""
         if self.times is not None and self.hits >= self.times:
             return False
@@ -57,19 +66,27 @@ class FaultRule:
             return False
         if self.method and self.method.upper() != method.upper():
             return False
+        if self.operation and (operation is None or re.fullmatch(self.operation, operation) is None):
+            return False
         return not self.path or re.search(self.path, path) is not None
+
+    def rate_limit(self) -> RateLimit:
+        """The numbers a ``rate_limit`` action hands to the vendor's 429 hook."""
+        action = self.action
+        return RateLimit(retry_after=action.get('retry_after'), limit=action.get('limit'), remaining=action.get('remaining'),
+                         reset_after=action.get('reset_after'))
 
     def to_dict(self) -> dict[str, t.Any]:
         """JSON view for ``GET /_sim/faults``."""
-        return {'id': self.id, 'vendor': self.vendor, 'method': self.method, 'path': self.path, 'times': self.times,
-                'hits': self.hits, 'kind': self.kind, 'action': self.action}
+        return {'id': self.id, 'vendor': self.vendor, 'method': self.method, 'path': self.path, 'operation': self.operation,
+                'times': self.times, 'hits': self.hits, 'kind': self.kind, 'action': self.action}
 
 
 def parse_rule(raw: t.Any, rule_id: int) -> FaultRule:
     """Validate one rule; the action may be nested under ``action`` or given at top level."""
     if not isinstance(raw, dict):
         raise FaultError('a fault rule must be an object, got %r' % (raw,))
-    action = raw.get('action', {k: v for k, v in raw.items() if k in ACTIONS or k in ('body', 'headers', 'retry_after')})
+    action = raw.get('action', {k: v for k, v in raw.items() if k in ACTION_KEYS})
     if not isinstance(action, dict):
         raise FaultError('action must be an object')
     kinds = [k for k in ('status', 'rate_limit', 'reset', 'commit_then_drop') if action.get(k) not in (None, False)]
@@ -79,19 +96,23 @@ def parse_rule(raw: t.Any, rule_id: int) -> FaultRule:
         raise FaultError('action needs exactly one of status, rate_limit, latency, reset, commit_then_drop: %r' % (action,))
     if kinds[0] == 'status' and not (isinstance(action['status'], int) and 100 <= action['status'] <= 599):
         raise FaultError('status must be an HTTP status code')
-    for key in ('latency', 'retry_after'):
+    for key in ('latency', 'retry_after', 'reset_after'):
         if action.get(key) is not None and (isinstance(action[key], bool) or not isinstance(action[key], (int, float)) or action[key] < 0):
             raise FaultError('%s must be a number >= 0' % key)
-    if raw.get('path'):
-        try:
-            re.compile(raw['path'])
-        except re.error as exc:
-            raise FaultError('path is not a valid regex: %s' % exc) from exc
+    for key in ('limit', 'remaining'):
+        if action.get(key) is not None and (isinstance(action[key], bool) or not isinstance(action[key], int) or action[key] < 0):
+            raise FaultError('%s must be an integer >= 0' % key)
+    for key in ('path', 'operation'):
+        if raw.get(key):
+            try:
+                re.compile(raw[key])
+            except (re.error, TypeError) as exc:
+                raise FaultError('%s is not a valid regex: %s' % (key, exc)) from exc
     times = raw.get('times', 1)
     if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
         raise FaultError('times must be an integer >= 1 or null')
     return FaultRule(id=rule_id, kind=kinds[0], action=dict(action), vendor=raw.get('vendor'), method=raw.get('method'),
-                     path=raw.get('path'), times=times)
+                     path=raw.get('path'), times=times, operation=raw.get('operation') or None)
 
 
 class FaultBook:
@@ -111,11 +132,11 @@ class FaultBook:
             self._rules.extend(rules)
             return rules
 
-    def take(self, vendor: str, method: str, path: str) -> FaultRule | None:
+    def take(self, vendor: str, method: str, path: str, operation: str | None = None) -> FaultRule | None:
         """The first rule matching a request, with its hit counted."""
         with self._lock:
             for rule in self._rules:
-                if rule.matches(vendor, method, path):
+                if rule.matches(vendor, method, path, operation):
                     rule.hits += 1
                     return rule
             return None
@@ -151,12 +172,12 @@ class RequestLog:
         self._faults = 0
 
     def record(self, *, time: float, vendor: str, method: str, path: str, query: str, status: int | None,
-               fault: str | None, note: dict[str, t.Any] | None = None) -> dict[str, t.Any]:
-        """Append an entry (``query`` must already be redacted)."""
+               fault: str | None, note: dict[str, t.Any] | None = None, operation: str | None = None) -> dict[str, t.Any]:
+        """Append an entry (``query`` must already be redacted; ``operation`` is the vendor's label or None)."""
         with self._lock:
             self._seq += 1
             entry = {'seq': self._seq, 'time': round(time, 3), 'vendor': vendor, 'method': method, 'path': path,
-                     'query': query, 'status': status, 'fault': fault}
+                     'query': query, 'status': status, 'fault': fault, 'operation': operation}
             if note:
                 entry.update(note)
             self._entries.append(entry)
@@ -166,13 +187,19 @@ class RequestLog:
                 self._faults += 1
             return entry
 
-    def query(self, vendor: str | None = None, method: str | None = None, path: str | None = None) -> list[dict[str, t.Any]]:
-        """Entries filtered by vendor, method and a path regex (searched)."""
+    def query(self, vendor: str | None = None, method: str | None = None, path: str | None = None,
+              operation: str | None = None) -> list[dict[str, t.Any]]:
+        """Entries filtered by vendor, method, a path regex (searched) and an operation regex (full match).
+
+        Raises ``re.error`` for a malformed regex.
+        """
         pattern = re.compile(path) if path else None
+        op_pattern = re.compile(operation) if operation else None
         with self._lock:
             return [dict(e) for e in self._entries
                     if (vendor is None or e['vendor'] == vendor) and (method is None or e['method'] == method.upper())
-                    and (pattern is None or pattern.search(e['path']))]
+                    and (pattern is None or pattern.search(e['path']))
+                    and (op_pattern is None or (e['operation'] is not None and op_pattern.fullmatch(e['operation'])))]
 
     def counts(self) -> dict[str, t.Any]:
         """Requests per vendor and method, and faults applied."""

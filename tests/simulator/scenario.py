@@ -9,8 +9,9 @@ A scenario is a YAML (or JSON) mapping, documented in ``docs/simulator.md``::
 
 The keys the engine understands are parsed into frozen dataclasses here; every other
 top-level key is a vendor section handed untouched to that vendor's API module, and
-unknown pipeline keys are kept in ``PipelineSpec.extra`` for vendor modules (later
-vendors need e.g. a Buddy workspace or a Harness application). Validation errors raise
+unknown pipeline, stage and gate keys are kept in ``PipelineSpec.extra``, ``StageSpec.extra``
+and ``GateSpec.extra`` for vendor modules (later vendors need e.g. a Buddy workspace, a
+Harness application or an approval's approver group). Validation errors raise
 :class:`ScenarioError` naming the offending item, so a bad scenario fails at load time
 instead of at the first request.
 """
@@ -23,8 +24,14 @@ import yaml
 
 PARAMETER_TYPES = ('string', 'choice', 'boolean', 'password', 'text')
 FAIL_RESULTS = ('FAILURE', 'UNSTABLE')
-_PIPELINE_KEYS = {'vendor', 'name', 'kind', 'declarative', 'disabled', 'concurrent', 'quiet_period',
+# approval: yes/no from a person; input: a person supplies typed values; variables: values to set
+# before the run goes on (e.g. Buddy "pass arguments", Harness runtime inputs).
+GATE_KINDS = ('approval', 'input', 'variables')
+DEFAULT_LOG_LINES = 3
+_PIPELINE_KEYS = {'vendor', 'name', 'kind', 'declarative', 'disabled', 'concurrent', 'max_concurrent', 'quiet_period',
                   'parameters', 'stages', 'description'}
+_STAGE_KEYS = {'name', 'duration', 'fail_times', 'fail_result', 'gate', 'log_lines'}
+_GATE_KEYS = {'kind', 'message', 'id', 'ok', 'parameters', 'timeout', 'submitter'}
 
 
 class ScenarioError(ValueError):
@@ -58,7 +65,12 @@ class ParameterSpec:
 
 @dataclasses.dataclass(frozen=True)
 class GateSpec:
-    """A point where a run waits for a person (Jenkins ``input``, Harness approval, ...)."""
+    """A point where a run waits for a person (Jenkins ``input``, Harness approval, ...).
+
+    ``kind`` is one of :data:`GATE_KINDS` (default: ``input`` with parameters, else
+    ``approval``); the engine treats every kind alike, vendor modules render them.
+    ``extra`` holds the gate keys the engine does not know, for vendor modules.
+    """
 
     message: str
     id: str | None = None
@@ -66,6 +78,8 @@ class GateSpec:
     parameters: tuple[ParameterSpec, ...] = ()
     timeout: float | None = None
     submitter: str | None = None
+    kind: str = 'approval'
+    extra: t.Mapping[str, t.Any] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,6 +88,8 @@ class StageSpec:
 
     ``fail_times``: the first N completions of this stage (counted per pipeline and stage,
     across runs, reset by ``/_sim/reset``) end with ``fail_result`` instead of success.
+    ``log_lines``: how many lines of output the stage's work prints (vendor logs).
+    ``extra`` holds the stage keys the engine does not know, for vendor modules.
     """
 
     name: str
@@ -81,11 +97,18 @@ class StageSpec:
     fail_times: int = 0
     fail_result: str = 'FAILURE'
     gate: GateSpec | None = None
+    log_lines: int = DEFAULT_LOG_LINES
+    extra: t.Mapping[str, t.Any] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
 class PipelineSpec:
-    """A pipeline (Jenkins job) of one vendor."""
+    """A pipeline (Jenkins job) of one vendor.
+
+    ``max_concurrent``: at most that many executions run (or wait at a gate) at once; the
+    rest stay queued and start in submission order. None = no limit. ``concurrent: false``
+    is the same as ``max_concurrent: 1`` (both are normalised to agree).
+    """
 
     vendor: str
     name: str
@@ -93,11 +116,17 @@ class PipelineSpec:
     declarative: bool = False
     disabled: bool = False
     concurrent: bool = True
+    max_concurrent: int | None = None
     quiet_period: float = 0.0
     description: str | None = None
     parameters: tuple[ParameterSpec, ...] = ()
     stages: tuple[StageSpec, ...] = ()
     extra: t.Mapping[str, t.Any] = dataclasses.field(default_factory=dict)
+
+    @property
+    def concurrency_limit(self) -> int | None:
+        """How many executions may be active at once (None = unlimited)."""
+        return 1 if not self.concurrent else self.max_concurrent
 
     def parameter(self, name: str) -> ParameterSpec | None:
         """The parameter definition called ``name``, if any."""
@@ -171,15 +200,24 @@ def parse_parameter(raw: t.Any, where: str) -> ParameterSpec:
                          description=None if description is None else str(description))
 
 
+def _int(value: t.Any, what: str, minimum: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ScenarioError('%s must be an integer >= %d, got %r' % (what, minimum, value))
+    return value
+
+
 def _parse_gate(raw: t.Any, where: str) -> GateSpec:
     raw = _mapping(raw, where)
     message = _str(raw.get('message'), where + '.message')
     params = tuple(parse_parameter(p, '%s.parameters[%d]' % (where, i)) for i, p in enumerate(_list(raw.get('parameters'), where)))
+    kind = raw.get('kind', 'input' if params else 'approval')
+    if kind not in GATE_KINDS:
+        raise ScenarioError('%s.kind must be one of %s, got %r' % (where, ', '.join(GATE_KINDS), kind))
     timeout = raw.get('timeout')
     gate_id = raw.get('id')
     return GateSpec(message=message, id=None if gate_id in (None, '') else str(gate_id), ok=str(raw.get('ok') or 'Proceed'),
                     parameters=params, timeout=None if timeout is None else _num(timeout, where + '.timeout'),
-                    submitter=raw.get('submitter'))
+                    submitter=raw.get('submitter'), kind=kind, extra={k: v for k, v in raw.items() if k not in _GATE_KEYS})
 
 
 def _parse_stage(raw: t.Any, where: str) -> StageSpec:
@@ -194,7 +232,8 @@ def _parse_stage(raw: t.Any, where: str) -> StageSpec:
         raise ScenarioError('%s: fail_times must be an integer >= 0' % where)
     gate = _parse_gate(raw['gate'], where + '.gate') if raw.get('gate') is not None else None
     return StageSpec(name=name, duration=_num(raw.get('duration', 0), where + '.duration'), fail_times=fail_times,
-                     fail_result=fail_result, gate=gate)
+                     fail_result=fail_result, gate=gate, log_lines=_int(raw.get('log_lines', DEFAULT_LOG_LINES), where + '.log_lines'),
+                     extra={k: v for k, v in raw.items() if k not in _STAGE_KEYS})
 
 
 def _parse_pipeline(raw: t.Any, where: str) -> PipelineSpec:
@@ -208,9 +247,15 @@ def _parse_pipeline(raw: t.Any, where: str) -> PipelineSpec:
     stages = tuple(_parse_stage(s, '%s.stages[%d]' % (where, i)) for i, s in enumerate(_list(raw.get('stages'), where)))
     if len({s.name for s in stages}) != len(stages):
         raise ScenarioError('%s: stage names must be unique' % where)
+    concurrent = bool(raw.get('concurrent', True))
+    limit = None if raw.get('max_concurrent') is None else _int(raw['max_concurrent'], where + '.max_concurrent', 1)
+    if not concurrent and limit not in (None, 1):
+        raise ScenarioError('%s: concurrent: false means max_concurrent: 1, got max_concurrent: %d' % (where, t.cast(int, limit)))
+    if limit == 1:
+        concurrent = False  # one at a time is what "not concurrent" means (Jenkins: disableConcurrentBuilds)
     return PipelineSpec(
         vendor=vendor, name=name, kind=str(raw.get('kind', 'pipeline')), declarative=bool(raw.get('declarative', False)),
-        disabled=bool(raw.get('disabled', False)), concurrent=bool(raw.get('concurrent', True)),
+        disabled=bool(raw.get('disabled', False)), concurrent=concurrent, max_concurrent=1 if not concurrent else limit,
         quiet_period=_num(raw.get('quiet_period', 0), where + '.quiet_period'),
         description=raw.get('description'), parameters=params, stages=stages,
         extra={k: v for k, v in raw.items() if k not in _PIPELINE_KEYS})

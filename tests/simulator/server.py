@@ -1,8 +1,10 @@
 """The simulator HTTP server: one loopback port, vendor APIs under their base paths, ``/_sim`` control.
 
 Request flow: parse -> ``/_sim/...`` goes to the control API (never logged, never faulted);
-a vendor base (``/jenkins/...``) goes to fault injection, then to the vendor module under
-the engine lock, then into the request log. Anything else is a 404.
+a vendor base (``/jenkins/...``) is labelled with the vendor's operation name
+(:meth:`~.httpcore.VendorApi.operation`), goes to fault injection (rules may filter on that
+label), then to the vendor module under the engine lock, then into the request log. Anything
+else is a 404.
 
 The listening address is always 127.0.0.1: the simulator has fixed demo credentials and a
 control API without authentication, so it must never be reachable from another host.
@@ -77,6 +79,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     """Parses requests and hands them to the :class:`Simulator` of the server."""
 
     protocol_version = 'HTTP/1.1'
+    # Headers and body go out in two writes; with Nagle on, the body waits for the client's
+    # delayed ACK of the headers, stalling every keep-alive request by ~40 ms.
+    disable_nagle_algorithm = True
     server_version = 'cicd-pipelines-simulator'
     sys_version = ''
     server: 'SimulatorServer'
@@ -114,13 +119,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._send(text_response('Not Found: no vendor is served under %s\n' % path, 404))
             return
         request.path, request.base = relative, vendor.base
-        rule = sim.faults.take(vendor.name, request.method, relative)
+        operation = self._operation(vendor, request)
+        rule = sim.faults.take(vendor.name, request.method, relative, operation)
         fault = rule.kind if rule else None
         note: dict[str, t.Any] = {}
         if rule is not None and rule.action.get('latency'):
             time.sleep(float(rule.action['latency']))
         response: Response | None = None
-        if rule is not None and rule.kind in ('status', 'rate_limit'):
+        if rule is not None and rule.kind == 'rate_limit':
+            response = self._guard(lambda: vendor.rate_limit_response(request, rule.rate_limit()))
+        elif rule is not None and rule.kind == 'status':
             response = self._fault_response(rule)
         elif rule is None or rule.kind in ('latency', 'commit_then_drop'):
             with sim.engine.lock:
@@ -131,20 +139,25 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             response = None
         sim.log.record(time=sim.engine.now(), vendor=vendor.name, method=request.method, path=relative,
                        query=redact_query(request.raw_query, sim.secret_names(vendor)),
-                       status=None if response is None else response.status, fault=fault, note=note)
+                       status=None if response is None else response.status, fault=fault, note=note, operation=operation)
         if response is None:
             self._reset_connection()
         else:
             self._send(response)
 
     @staticmethod
+    def _operation(vendor: VendorApi, request: Request) -> str | None:
+        """The vendor's operation label; a failing hook must not take the request down with it."""
+        try:
+            return vendor.operation(request)
+        except Exception:  # pylint: disable=broad-exception-caught
+            traceback.print_exc(file=sys.stderr)
+            return None
+
+    @staticmethod
     def _fault_response(rule: FaultRule) -> Response:
+        """The answer of a ``status`` fault rule."""
         action = rule.action
-        if rule.kind == 'rate_limit':
-            response = text_response('Too Many Requests\n', 429)
-            if action.get('retry_after') is not None:
-                response.headers.append(('Retry-After', str(action['retry_after'])))
-            return response
         body = action.get('body')
         response = Response(int(action['status']), b'' if body is None else str(body).encode('utf-8'), [])
         headers = dict(action.get('headers') or {})

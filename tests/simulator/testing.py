@@ -99,9 +99,10 @@ class SimHandle:
         """Remove all fault rules."""
         return self.control('DELETE', 'faults')
 
-    def requests(self, vendor: str | None = None, method: str | None = None, path: str | None = None) -> list[dict[str, t.Any]]:
-        """The request log, filtered."""
-        return self.control('GET', 'requests', query={'vendor': vendor, 'method': method, 'path': path})
+    def requests(self, vendor: str | None = None, method: str | None = None, path: str | None = None,
+                 operation: str | None = None) -> list[dict[str, t.Any]]:
+        """The request log, filtered (``path`` regex searched, ``operation`` regex fully matched)."""
+        return self.control('GET', 'requests', query={'vendor': vendor, 'method': method, 'path': path, 'operation': operation})
 
     def clear_requests(self) -> t.Any:
         """Empty the request log."""

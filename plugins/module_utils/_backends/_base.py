@@ -169,11 +169,13 @@ class Backend(abc.ABC):
         with `previous_id`); input: the execution going on (approve) or ended (reject); cancel: aborted.
         """
         if operation == Operation.START:
-            assert request is not None
+            if request is None:
+                raise ValueError('predict(START) needs the request')
             return Execution(vendor=self.name, pipeline=request.pipeline, status=Status.QUEUED,
                              url=info.url if info else None, parameters=dict(request.parameters),
                              idempotency_key=request.key)
-        assert current is not None
+        if current is None:
+            raise ValueError('predict(%s) needs the current execution' % operation)
         if operation in (Operation.RESUME, Operation.RETRY):
             if operation in self.in_place:
                 return dataclasses.replace(current, status=Status.RUNNING, finished_at=None, pending_inputs=[])

@@ -68,6 +68,16 @@ class JenkinsApi(VendorApi):
             line += '   ' + ', '.join(creds)
         return line
 
+    def operation(self, request: Request) -> str | None:
+        """The route's label (``build``, ``input.proceed``, ``stop``, ...); ``crumb`` for the crumb issuer.
+
+        Derived from the path and method only (no authentication, no engine state), so an
+        unauthenticated or doomed request is labelled like the one it tries to be.
+        """
+        if request.path.startswith(_CRUMB_PATH):
+            return 'crumb'
+        return self.router.operation(request.method, request.path)
+
     def handle(self, request: Request) -> Response:
         """Authenticate, check the crumb, route; common headers on every answer."""
         try:

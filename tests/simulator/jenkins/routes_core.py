@@ -6,13 +6,14 @@ helpers raise :class:`~.web.HttpError` to answer with an error page.
 from __future__ import annotations
 
 import json
+import re
 import typing as t
 
 from .. import engine as eng
 from ..engine import Execution, Trigger
-from ..httpcore import Response, Router, text_response
+from ..httpcore import Response, Router
 from ..scenario import ParameterSpec, PipelineSpec
-from . import model
+from . import logs, model
 from .web import Ctx, HttpError, api_response, error_page, exception_page, html_page, job_name_from_path, run_path
 
 JOB = r'(?P<job>(?:/job/[^/]+)+)'
@@ -225,24 +226,33 @@ def run_api(ctx: Ctx) -> Response:
 
 
 def console_text(ctx: Ctx) -> Response:
-    """``consoleText``: a plausible log derived from the stages."""
+    """``consoleText`` (Run.doConsoleText): the whole log as stored, LF line ends."""
+    return Response(200, logs.console_bytes(ctx, find_run(ctx)), [('Content-Type', 'text/plain;charset=UTF-8')])
+
+
+def progressive_text(ctx: Ctx) -> Response:
+    """``logText/progressiveText?start=N`` (AnnotatedLargeText.doProgressiveText -> LargeText.doProgressText).
+
+    Text from byte offset N (0 when N is beyond the length: "text rolled over"), with lone LF
+    sent as CRLF (LineEndNormalizingWriter); ``X-Text-Size`` is the log length in stored bytes,
+    the offset to ask for next; ``X-More-Data: true`` while the build runs. A start that is not
+    a number, or is negative, fails with 500 as the Java code throws.
+    """
     execution = find_run(ctx)
-    lines = ['Started by user %s' % ctx.full_name]
-    for stage in execution.stages:
-        if stage.status == eng.PENDING:
-            continue
-        lines += ['[Pipeline] stage', '[Pipeline] { (%s)' % stage.name]
-        if stage.status == eng.SKIPPED:
-            lines.append('Stage "%s" skipped due to this build restarting at stage "%s"' % (stage.name, execution.trigger.stage))
-        elif stage.spec.gate is not None:
-            lines.append(stage.spec.gate.message)
-        if stage.status == eng.FAILED:
-            lines.append('ERROR: %s' % stage.error)
-        lines.append('[Pipeline] }')
-    result = model.result_of(execution)
-    if result:
-        lines.append('Finished: %s' % result)
-    return text_response('\n'.join(lines) + '\n')
+    raw_start = ctx.request.param('start')
+    # Long.parseLong: an optional sign and digits, nothing else (Python's int() would also take spaces and "_").
+    if raw_start is not None and re.fullmatch(r'[+-]?[0-9]+', raw_start) is None:
+        return exception_page('java.lang.NumberFormatException', 'For input string: "%s"' % raw_start, ctx.request)
+    start = 0 if raw_start is None else int(raw_start)
+    if start < 0:
+        return exception_page('java.io.EOFException', 'Attempted to read past the end of the log', ctx.request)
+    data = logs.console_bytes(ctx, execution)
+    if start > len(data):
+        start = 0
+    headers = [('Content-Type', 'text/plain;charset=UTF-8'), ('X-Text-Size', str(len(data)))]
+    if not execution.terminal:
+        headers.append(('X-More-Data', 'true'))
+    return Response(200, data[start:].replace(b'\n', b'\r\n'), headers)
 
 
 def console_page(ctx: Ctx) -> Response:
@@ -265,21 +275,27 @@ def submit_description(ctx: Ctx) -> Response:
     return ctx.redirect_to(run_path(execution))
 
 
+def _last_segment(match: t.Any) -> str:
+    """Operation label from the URL's last segment (``stop``, ``term``, ``kill``)."""
+    return str(match.group(0)).rstrip('/').rsplit('/', 1)[-1]
+
+
 def register(router: Router) -> None:
-    """Add the core routes."""
-    router.add('GET', r'/', root_page)
-    router.add('GET', API, root_api)
-    router.add('GET', r'/me' + API, whoami)
-    router.add('GET', r'/queue' + API, queue_api)
-    router.add('GET', r'/queue/item/(?P<qid>[0-9]+)' + API, queue_item)
-    router.add('POST', r'/queue/cancelItem/?', cancel_item)
-    router.add('GET', JOB + r'/?', job_page)
-    router.add('GET', JOB + API, job_api)
-    router.add('POST', JOB + r'/build/?', build)
-    router.add('POST', JOB + r'/buildWithParameters/?', build_with_parameters)
-    router.add('GET', RUN + r'/?', run_page)
-    router.add('GET', RUN + API, run_api)
-    router.add('GET', RUN + r'/consoleText/?', console_text)
-    router.add('GET', RUN + r'/console(?:Full)?/?', console_page)
-    router.add('POST', RUN + r'/(?:stop|term|kill)/?', stop)
-    router.add('POST', RUN + r'/submitDescription/?', submit_description)
+    """Add the core routes, each labelled with its operation name (request log, fault filters)."""
+    router.add('GET', r'/', root_page, 'root')
+    router.add('GET', API, root_api, 'root.api')
+    router.add('GET', r'/me' + API, whoami, 'whoAmI')
+    router.add('GET', r'/queue' + API, queue_api, 'queue')
+    router.add('GET', r'/queue/item/(?P<qid>[0-9]+)' + API, queue_item, 'queue.item')
+    router.add('POST', r'/queue/cancelItem/?', cancel_item, 'cancelItem')
+    router.add('GET', JOB + r'/?', job_page, 'job.page')
+    router.add('GET', JOB + API, job_api, 'job')
+    router.add('POST', JOB + r'/build/?', build, 'build')
+    router.add('POST', JOB + r'/buildWithParameters/?', build_with_parameters, 'buildWithParameters')
+    router.add('GET', RUN + r'/?', run_page, 'run.page')
+    router.add('GET', RUN + API, run_api, 'run')
+    router.add('GET', RUN + r'/consoleText/?', console_text, 'consoleText')
+    router.add('GET', RUN + r'/logText/progressiveText/?', progressive_text, 'progressiveText')
+    router.add('GET', RUN + r'/console(?:Full)?/?', console_page, 'console')
+    router.add('POST', RUN + r'/(?:stop|term|kill)/?', stop, _last_segment)
+    router.add('POST', RUN + r'/submitDescription/?', submit_description, 'submitDescription')

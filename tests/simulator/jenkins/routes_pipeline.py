@@ -9,7 +9,7 @@ import typing as t
 
 from ..engine import Execution, StageRun, Trigger
 from ..httpcore import Response, Router, json_response
-from . import model, wfapi
+from . import logs, model, wfapi
 from .routes_core import API, JOB, RUN, find_pipeline, find_run, not_found, parameter_entries, submitted_json
 from .web import (Ctx, HttpError, api_response, exception_page, failure, html_page, job_path, ok_empty, run_path,
                   wfapi_response)
@@ -41,23 +41,50 @@ def job_runs(ctx: Ctx) -> Response:
 
 def run_describe(ctx: Ctx) -> Response:
     """``…/<n>/wfapi/describe[?fullStages=true]`` (also with a trailing slash, as python-jenkins asks)."""
-    data = wfapi.run_json(ctx, find_run(ctx, pipeline_only=True))
+    execution = find_run(ctx, pipeline_only=True)
+    data = wfapi.run_json(ctx, execution)
     if (ctx.request.param('fullStages') or '').lower() == 'true':
+        # RunAPI.doDescribe(fullStages): the unwrapped RunExt, whose stages carry their steps.
         for stage in data['stages']:
-            stage['stageFlowNodes'] = []  # the simulator models stages, not the steps inside them
+            index = next(i for i, s in enumerate(execution.stages) if wfapi.node_id(i) == stage['id'])
+            stage['stageFlowNodes'] = wfapi.stage_flow_nodes(ctx, execution, index, execution.stages[index])
     return wfapi_response(data)
 
 
-def node_describe(ctx: Ctx) -> Response:
-    """``…/<n>/execution/node/<id>/wfapi/describe`` for a stage node."""
-    execution = find_run(ctx, pipeline_only=True)
-    node = t.cast(t.Any, ctx.request.match).group('node')
+def _stage_node(execution: Execution, node: str) -> tuple[int, StageRun] | None:
+    """The started stage whose flow-node id is ``node``."""
     for index, stage in enumerate(execution.stages):
         if wfapi.node_id(index) == node and stage.started_at is not None:
-            data = wfapi.stage_json(ctx, execution, index, stage)
-            data['stageFlowNodes'] = []
-            return wfapi_response(data)
+            return index, stage
+    return None
+
+
+def node_describe(ctx: Ctx) -> Response:
+    """``…/<n>/execution/node/<id>/wfapi/describe``: a stage (StageNodeExt with its steps) or a step (AtomFlowNodeExt)."""
+    execution = find_run(ctx, pipeline_only=True)
+    node = t.cast(t.Any, ctx.request.match).group('node')
+    found = _stage_node(execution, node)
+    if found is not None:
+        index, stage = found
+        data = wfapi.stage_json(ctx, execution, index, stage)
+        data['stageFlowNodes'] = wfapi.stage_flow_nodes(ctx, execution, index, stage)
+        return wfapi_response(data)
+    step = logs.find_step(ctx, execution, node)
+    if step is not None:
+        return wfapi_response(wfapi.step_json(ctx, execution, step[2], in_stage=False))
     raise not_found(ctx)
+
+
+def node_log(ctx: Ctx) -> Response:
+    """``…/<n>/execution/node/<id>/wfapi/log``: FlowNodeLogExt (tail of the node's log)."""
+    execution = find_run(ctx, pipeline_only=True)
+    node = t.cast(t.Any, ctx.request.match).group('node')
+    if _stage_node(execution, node) is not None:
+        return wfapi_response(wfapi.node_log(ctx, execution, node, None))
+    step = logs.find_step(ctx, execution, node)
+    if step is None:
+        raise not_found(ctx)
+    return wfapi_response(wfapi.node_log(ctx, execution, node, step[2]))
 
 
 def pending_input_actions(ctx: Ctx) -> Response:
@@ -208,18 +235,20 @@ def replay(ctx: Ctx) -> Response:
 
 
 def register(router: Router) -> None:
-    """Add the pipeline routes."""
-    router.add('GET', JOB + r'/wfapi(?:/describe)?/?', job_describe)
-    router.add('GET', JOB + r'/wfapi/runs/?', job_runs)
-    router.add('GET', RUN + r'/wfapi(?:/describe)?/?', run_describe)
-    router.add('GET', RUN + r'/execution/node/(?P<node>[0-9]+)/wfapi(?:/describe)?/?', node_describe)
-    router.add('GET', RUN + r'/wfapi/pendingInputActions/?', pending_input_actions)
-    router.add('GET', RUN + r'/wfapi/nextPendingInputAction/?', next_pending_input_action)
-    router.add('POST', RUN + r'/wfapi/inputSubmit/?', input_submit)
-    router.add('GET', RUN + r'/input/?', input_page)
-    router.add('POST', RUN + r'/input/(?P<input>[^/]+)/(?P<op>proceed|proceedEmpty|abort|submit)/?', input_action)
-    router.add('GET', RUN + r'/restart/?', restart_page)
-    router.add('GET', RUN + r'/restart' + API, restart_api)
-    router.add('POST', RUN + r'/restart/restart/?', restart_form)
-    router.add('POST', RUN + r'/restart/restartPipeline/?', restart_pipeline)
-    router.add('POST', RUN + r'/replay/(?:rebuild|run)/?', replay)
+    """Add the pipeline routes, each labelled with its operation name (request log, fault filters)."""
+    router.add('GET', JOB + r'/wfapi(?:/describe)?/?', job_describe, 'job.describe')
+    router.add('GET', JOB + r'/wfapi/runs/?', job_runs, 'runs')
+    router.add('GET', RUN + r'/wfapi(?:/describe)?/?', run_describe, 'describe')
+    router.add('GET', RUN + r'/execution/node/(?P<node>[0-9]+)/wfapi(?:/describe)?/?', node_describe, 'node.describe')
+    router.add('GET', RUN + r'/execution/node/(?P<node>[0-9]+)/wfapi/log/?', node_log, 'node.log')
+    router.add('GET', RUN + r'/wfapi/pendingInputActions/?', pending_input_actions, 'pendingInputActions')
+    router.add('GET', RUN + r'/wfapi/nextPendingInputAction/?', next_pending_input_action, 'nextPendingInputAction')
+    router.add('POST', RUN + r'/wfapi/inputSubmit/?', input_submit, 'inputSubmit')
+    router.add('GET', RUN + r'/input/?', input_page, 'input.page')
+    router.add('POST', RUN + r'/input/(?P<input>[^/]+)/(?P<op>proceed|proceedEmpty|abort|submit)/?', input_action,
+               lambda match: 'input.' + match.group('op'))
+    router.add('GET', RUN + r'/restart/?', restart_page, 'restart.page')
+    router.add('GET', RUN + r'/restart' + API, restart_api, 'restart.api')
+    router.add('POST', RUN + r'/restart/restart/?', restart_form, 'restart')
+    router.add('POST', RUN + r'/restart/restartPipeline/?', restart_pipeline, 'restartPipeline')
+    router.add('POST', RUN + r'/replay/(?:rebuild|run)/?', replay, lambda match: 'rebuild' if match.group(0).rstrip('/').endswith('/rebuild') else 'replay')

@@ -1,23 +1,28 @@
 """Pipeline Stage View REST (``wfapi``) documents and input-step identities.
 
-RunExt/StageNodeExt/PendingInputActionsExt field sets follow pipeline-stage-view-plugin's
-``rest-api`` (see the reference); hrefs are context-path relative. Only started stages are
-listed; a run paused at a gate is ``PAUSED_PENDING_INPUT`` and links its pending inputs.
+RunExt/StageNodeExt/AtomFlowNodeExt/FlowNodeLogExt/PendingInputActionsExt field sets follow
+pipeline-stage-view-plugin's ``rest-api``; hrefs are context-path relative. Only started
+stages are listed; a run paused at a gate is ``PAUSED_PENDING_INPUT`` and links its pending
+inputs. Steps and their logs come from :mod:`.logs`.
 """
 from __future__ import annotations
 
 import hashlib
+import html
 import typing as t
 
 from .. import engine as eng
 from ..engine import Execution, StageRun
 from ..scenario import GateSpec, ParameterSpec
+from .logs import Step, node_id, stage_steps, step_log_bytes
 from .model import ms, result_of
 from .web import CONTEXT_PATH, Ctx, job_path
 
 STAGE_STATUS = {eng.SKIPPED: 'NOT_EXECUTED', eng.RUNNING: 'IN_PROGRESS', eng.WAITING: 'PAUSED_PENDING_INPUT',
                 eng.SUCCEEDED: 'SUCCESS', eng.UNSTABLE: 'UNSTABLE', eng.FAILED: 'FAILED', eng.ABORTED: 'ABORTED'}
 RUN_STATUS = {'SUCCESS': 'SUCCESS', 'UNSTABLE': 'UNSTABLE', 'FAILURE': 'FAILED', 'ABORTED': 'ABORTED', 'NOT_BUILT': 'NOT_EXECUTED'}
+# FlowNodeLogExt.MAX_RETURN_CHARS (system property ...FlowNodeLogExt.maxReturnChars): the tail served.
+MAX_LOG_RETURN = 10 * 1024
 _DEF = {'string': 'StringParameterDefinition', 'choice': 'ChoiceParameterDefinition', 'boolean': 'BooleanParameterDefinition',
         'password': 'PasswordParameterDefinition', 'text': 'TextParameterDefinition'}
 
@@ -26,11 +31,6 @@ def input_id(gate: GateSpec) -> str:
     """InputStep id: the explicit id or md5(message) in hex, first letter a-z upper-cased."""
     raw = gate.id if gate.id else hashlib.md5(gate.message.encode('utf-8'), usedforsecurity=False).hexdigest()
     return raw[0].upper() + raw[1:] if 'a' <= raw[0] <= 'z' else raw
-
-
-def node_id(index: int) -> str:
-    """Stable flow-node id of the n-th stage (Jenkins ids are small integers as strings)."""
-    return str(6 + 7 * index)
 
 
 def run_status(execution: Execution) -> str:
@@ -55,6 +55,63 @@ def stage_json(ctx: Ctx, execution: Execution, index: int, stage: StageRun) -> d
         data['error'] = {'message': stage.error or 'script returned exit code 1', 'type': 'hudson.AbortException'}
     data.update({'startTimeMillis': ms(stage.started_at), 'durationMillis': ms(end) - ms(stage.started_at),
                  'pauseDurationMillis': ms(_pause(stage, now))})
+    return data
+
+
+def _node_href(ctx: Ctx, execution: Execution, node: str, tail: str) -> str:
+    return ctx.href(execution, 'execution/node/%s/%s' % (node, tail))
+
+
+def step_json(ctx: Ctx, execution: Execution, step: Step, in_stage: bool) -> dict[str, t.Any]:
+    """AtomFlowNodeExt of a step.
+
+    ``in_stage``: as listed in a stage's ``stageFlowNodes`` (ChunkVisitor: chunk status such as
+    IN_PROGRESS, links self/log/console); otherwise as ``execution/node/<id>/wfapi/describe``
+    answers for an atom node (status from the node's own error only, links self/log).
+    """
+    now = ctx.engine.now()
+    links: dict[str, t.Any] = {'self': {'href': _node_href(ctx, execution, step.id, 'wfapi/describe')},
+                               'log': {'href': _node_href(ctx, execution, step.id, 'wfapi/log')}}
+    if in_stage:
+        links['console'] = {'href': _node_href(ctx, execution, step.id, 'log')}
+        status = STAGE_STATUS[step.status]
+    else:
+        status = node_status(step)
+    data: dict[str, t.Any] = {'_links': links, 'id': step.id, 'name': step.name, 'execNode': '', 'status': status}
+    if step.error is not None:
+        data['error'] = {'message': step.error, 'type': 'hudson.AbortException'}
+    if step.description is not None:
+        data['parameterDescription'] = step.description
+    end = step.finished_at if step.finished_at is not None else now
+    data.update({'startTimeMillis': ms(step.started_at), 'durationMillis': ms(end) - ms(step.started_at),
+                 'pauseDurationMillis': ms(step.paused), 'parentNodes': [step.parent]})
+    return data
+
+
+def stage_flow_nodes(ctx: Ctx, execution: Execution, index: int, stage: StageRun) -> list[dict[str, t.Any]]:
+    """``stageFlowNodes`` of a stage: its steps, oldest first."""
+    return [step_json(ctx, execution, step, in_stage=True) for step in stage_steps(ctx, execution, index, stage)]
+
+
+def node_status(step: Step) -> str:
+    """StatusExt.valueOf(node.getError()): FAILED/ABORTED when the node carries an error, else SUCCESS (even while running)."""
+    return {eng.FAILED: 'FAILED', eng.ABORTED: 'ABORTED'}.get(step.status, 'SUCCESS')
+
+
+def node_log(ctx: Ctx, execution: Execution, node: str, step: Step | None) -> dict[str, t.Any]:
+    """FlowNodeLogExt: the *tail* (last MAX_LOG_RETURN bytes) of a node's log, HTML-escaped.
+
+    ``step`` None is a stage node: it has no LogAction, so no text and ``consoleUrl`` null.
+    """
+    if step is None:
+        return {'nodeId': node, 'nodeStatus': 'SUCCESS', 'length': 0, 'hasMore': False, 'consoleUrl': None}
+    raw = step_log_bytes(step)
+    length = min(MAX_LOG_RETURN, len(raw))
+    data: dict[str, t.Any] = {'nodeId': node, 'nodeStatus': node_status(step), 'length': length, 'hasMore': len(raw) > MAX_LOG_RETURN}
+    if raw:
+        # writeHtmlTo(logLen - length): an annotated (escaped) text starting at a byte offset, maybe mid-line.
+        data['text'] = html.escape(raw[len(raw) - length:].decode('utf-8', 'replace'), quote=False)
+    data['consoleUrl'] = _node_href(ctx, execution, node, 'log')
     return data
 
 

@@ -11,7 +11,8 @@ import time
 import pytest
 import requests
 
-from ansible_collections.cicd.pipelines.tests.simulator.testing import ADMIN_TOKEN
+from ansible_collections.cicd.pipelines.tests.simulator.httpcore import RateLimit, Request, Response, VendorApi, json_response
+from ansible_collections.cicd.pipelines.tests.simulator.testing import ADMIN_TOKEN, ADMIN_USER, running
 
 
 def test_status_fault_applies_times_then_stops(sim, client, job_url):
@@ -83,8 +84,9 @@ def test_request_log_redacts_secrets_and_filters(sim, client, job_url):
     posts = sim.requests(vendor='jenkins', method='POST', path='buildWithParameters')
     assert len(posts) == 1
     entry = posts[0]
-    assert set(entry) == {'seq', 'time', 'vendor', 'method', 'path', 'query', 'status', 'fault'}
+    assert set(entry) == {'seq', 'time', 'vendor', 'method', 'path', 'query', 'status', 'fault', 'operation'}
     assert entry['path'] == '/job/team/job/app/job/deploy/buildWithParameters' and entry['status'] == 201
+    assert entry['operation'] == 'buildWithParameters'
     assert 'hunter2' not in entry['query'] and 'job-token-xyz' not in entry['query']
     assert 'DB_PASSWORD=********' in entry['query'] and 'token=********' in entry['query'] and 'VERSION=1' in entry['query']
     everything = str(sim.requests())
@@ -170,3 +172,87 @@ def test_cli_port_file_banner_and_clean_sigterm(tmp_path):
     assert process.returncode == 0, err
     assert 'listening on http://127.0.0.1:%d (speed x0.0)' % port in out
     assert 'jenkins  http://127.0.0.1:%d/jenkins' % port in out and 'control  http://127.0.0.1:%d/_sim' % port in out
+
+
+def test_keep_alive_requests_do_not_stall_on_nagle(sim):
+    # Headers and body leave in two writes: with Nagle on, each keep-alive answer waits ~40 ms for
+    # the client's delayed ACK (50 requests took > 2 s). The bound is generous on purpose.
+    session = requests.Session()
+    session.auth = (ADMIN_USER, ADMIN_TOKEN)
+    assert session.get(sim.jenkins_url + '/api/json').status_code == 200  # connect outside the timing
+    started = time.monotonic()
+    for _ in range(50):
+        assert session.get(sim.jenkins_url + '/api/json').status_code == 200
+    elapsed = time.monotonic() - started
+    session.close()
+    assert elapsed < 1.5, '50 keep-alive requests took %.2f s' % elapsed
+
+
+def test_operation_labels_in_log_filters_and_fault_rules(sim, client, job_url):
+    deploy, nightly = job_url(sim, 'team/app/deploy'), job_url(sim, 'nightly')
+    # A fault aimed at the operation (not the path) applies before the vendor acts.
+    sim.add_fault({'vendor': 'jenkins', 'operation': 'buildWithParameters', 'action': {'status': 503}})
+    assert client.post(nightly + '/build').status_code == 201  # "build" is not "buildWithParameters": full match
+    assert client.post(deploy + '/buildWithParameters', params={'VERSION': '1'}).status_code == 503
+    assert [e['pipeline'] for e in sim.executions()] == ['nightly']
+    assert client.post(deploy + '/buildWithParameters', params={'VERSION': '1'}).status_code == 201
+    sim.advance(5)
+    client.post(nightly + '/1/stop')
+    client.get(sim.jenkins_url + '/crumbIssuer/api/json')
+    client.get(sim.jenkins_url + '/nothing/here')
+    ops = [e['operation'] for e in sim.requests()]
+    assert ops == ['build', 'buildWithParameters', 'buildWithParameters', 'stop', 'run.page', 'crumb', None]
+    assert [e['status'] for e in sim.requests(operation='buildWithParameters')] == [503, 201]
+    assert [e['operation'] for e in sim.requests(operation='build.*')] == ['build', 'buildWithParameters', 'buildWithParameters']
+    assert sim.faults()[0]['operation'] == 'buildWithParameters' and sim.faults()[0]['hits'] == 1
+    bad = requests.get(sim.url + '/_sim/requests', params={'operation': '('}, timeout=10)
+    assert bad.status_code == 400 and 'bad filter' in bad.json()['error']
+    assert requests.post(sim.url + '/_sim/faults', json={'operation': '(', 'action': {'status': 500}}, timeout=10).status_code == 400
+
+
+def test_jenkins_input_and_rebuild_operation_labels(sim, client, job_url):
+    gate = job_url(sim, 'team/app/gate')
+    client.post(gate + '/build')
+    client.post(gate + '/1/input/Nope/abort')
+    client.get(gate + '/1/wfapi/describe')
+    client.get(gate + '/1/execution/node/6/wfapi/log')
+    client.post(gate + '/1/replay/rebuild', allow_redirects=False)
+    assert [e['operation'] for e in sim.requests(method=None)] == ['build', 'input.abort', 'describe', 'node.log', 'rebuild']
+
+
+class _ToyApi(VendorApi):
+    """A vendor with Buddy-shaped rate limiting (headers and a JSON error body)."""
+
+    name = 'toy'
+    base = '/toy'
+
+    def register(self) -> None:
+        self.router.add('GET', r'/ping', lambda request: json_response({'pong': True}), 'ping')
+
+    def rate_limit_response(self, request: Request, limit: RateLimit) -> Response:
+        response = json_response({'errors': [{'message': 'Rate limit exceeded'}]}, 429)
+        for name, value in (('X-Rate-Limit-Limit', limit.limit), ('X-Rate-Limit-Remaining', limit.remaining),
+                            ('X-Rate-Limit-Reset', limit.reset_after)):
+            if value is not None:
+                response.headers.append((name, str(value)))
+        return response
+
+
+def test_rate_limit_is_shaped_by_the_vendor():
+    with running(speed=0) as sim:
+        sim.simulator.vendors[_ToyApi.base] = _ToyApi(sim.simulator.engine)
+        sim.add_fault({'vendor': 'toy', 'operation': 'ping', 'rate_limit': True, 'limit': 100, 'remaining': 0, 'reset_after': 30})
+        limited = requests.get(sim.url + '/toy/ping', timeout=10)
+        assert limited.status_code == 429 and limited.json() == {'errors': [{'message': 'Rate limit exceeded'}]}
+        assert limited.headers['X-Rate-Limit-Limit'] == '100' and limited.headers['X-Rate-Limit-Remaining'] == '0'
+        assert limited.headers['X-Rate-Limit-Reset'] == '30' and 'Retry-After' not in limited.headers
+        assert requests.get(sim.url + '/toy/ping', timeout=10).json() == {'pong': True}
+        assert [(e['operation'], e['status'], e['fault']) for e in sim.requests(vendor='toy')] == [('ping', 429, 'rate_limit'), ('ping', 200, None)]
+        # The default shape (Jenkins keeps it) ignores the window numbers.
+        sim.add_fault({'vendor': 'jenkins', 'rate_limit': True, 'retry_after': 2.0, 'remaining': 0})
+        default = requests.get(sim.jenkins_url + '/api/json', timeout=10)
+        assert default.status_code == 429 and default.text == 'Too Many Requests\n' and default.headers['Retry-After'] == '2'
+        assert 'X-Rate-Limit-Remaining' not in default.headers
+        for bad in ({'limit': -1}, {'remaining': 1.5}, {'reset_after': 'soon'}):
+            answer = requests.post(sim.url + '/_sim/faults', json=dict(bad, rate_limit=True), timeout=10)
+            assert answer.status_code == 400, bad

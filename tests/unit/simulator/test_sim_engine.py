@@ -180,3 +180,120 @@ def test_reset_forgets_everything(engine):
 def test_scenario_validation(bad, message):
     with pytest.raises(ScenarioError, match=message):
         parse_scenario(bad)
+
+
+def _failed_at_test(engine):
+    run = engine.submit(engine.pipeline('v', 'p'), {'A': 'custom'}, Trigger(user='u'), delay=0)
+    engine.clock.advance(10)
+    engine.sync()
+    assert run.state == eng.FAILED and stage_statuses(run) == [eng.SUCCEEDED, eng.FAILED, eng.PENDING, eng.PENDING]
+    return run
+
+
+def test_retry_in_place_continues_the_same_execution_from_the_failed_stage(engine):
+    run = _failed_at_test(engine)
+    build_finished = run.stages[0].finished_at
+    assert engine.retry_in_place(run) == 1
+    assert run.state == eng.RUNNING and run.id == 1 and run.number == 1 and run.attempts == 2
+    assert run.reason is None and run.finished_at is None and engine.executions() == [run]
+    assert run.stages[0].status == eng.SUCCEEDED and run.stages[0].finished_at == build_finished and run.stages[0].attempt == 1
+    assert run.stages[1].status == eng.RUNNING and run.stages[1].attempt == 2 and run.stages[1].error is None
+    engine.clock.advance(2)
+    engine.sync()
+    assert stage_statuses(run) == [eng.SUCCEEDED, eng.SUCCEEDED, eng.WAITING, eng.PENDING]  # fail_times counts across attempts
+    engine.answer_gate(run, True)
+    engine.clock.advance(4)
+    engine.sync()
+    assert run.state == eng.SUCCEEDED and run.to_dict()['attempts'] == 2
+    assert engine.counters() == {'v': {'p': {'created': 1, 'started': 1}}}
+    with pytest.raises(EngineError, match='succeeded: only a failed or aborted execution'):
+        engine.retry_in_place(run)
+
+
+def test_retry_in_place_from_stage_only_and_refusals(engine):
+    run = _failed_at_test(engine)
+    with pytest.raises(EngineError, match="no stage 'Nope'"):
+        engine.retry_in_place(run, from_stage='Nope')
+    with pytest.raises(EngineError, match="'Deploy' comes after the stage the execution stopped at"):
+        engine.retry_in_place(run, from_stage='Deploy')
+    build_finished = run.stages[0].finished_at
+    assert engine.retry_in_place(run, from_stage='Build', only=['Test']) == 0
+    assert run.stages[0].status == eng.SUCCEEDED and run.stages[0].finished_at == build_finished  # not in `only`: kept
+    assert run.stages[1].status == eng.RUNNING
+    with pytest.raises(EngineError, match='running: only a failed or aborted'):
+        engine.retry_in_place(run)
+    engine.stop(run, 'u')
+    assert engine.retry_in_place(run, from_stage='Build') == 0 and run.attempts == 3
+    assert run.stages[0].status == eng.RUNNING and run.stages[0].finished_at is None
+    queued = submit(engine, 'p')
+    with pytest.raises(EngineError, match='queued'):
+        engine.retry_in_place(queued)
+
+
+def test_max_concurrent_queues_beyond_the_limit_in_submission_order():
+    scenario = {'pipelines': [{'vendor': 'v', 'name': 'pool', 'max_concurrent': 2, 'stages': [{'name': 'Work', 'duration': 10}]}]}
+    engine = Engine(parse_scenario(scenario), clock=Clock(speed=0, start=1000.0))
+    spec = engine.pipeline('v', 'pool')
+    assert spec.concurrency_limit == 2 and spec.concurrent is True
+    first, second = (engine.submit(spec, {}, Trigger(), delay=0) for _ in range(2))
+    third = engine.submit(spec, {}, Trigger(), delay=3)
+    fourth = engine.submit(spec, {}, Trigger(), delay=0)
+    engine.sync()
+    assert [first.state, second.state, third.state, fourth.state] == [eng.RUNNING, eng.RUNNING, eng.QUEUED, eng.QUEUED]
+    state = engine.queue_state(fourth)
+    assert (state.reason, state.position, state.limit, state.active) == ('concurrency', 2, 2, (1, 2))
+    assert engine.queue_state(third).reason == 'delay' and engine.queue_state(third).position == 1
+    engine.clock.advance(5)
+    engine.sync()
+    assert engine.queue_state(third).reason == 'concurrency' and engine.queue_state(first) is None
+    engine.clock.advance(5)  # both slots free at 1010: the earlier submission wins although its delay ended later
+    engine.sync()
+    assert third.state == eng.RUNNING and fourth.state == eng.RUNNING and third.started_at == fourth.started_at == 1010.0
+    assert (third.number, fourth.number) == (3, 4)
+
+
+def test_max_concurrent_two_with_three_submissions():
+    scenario = {'pipelines': [{'vendor': 'v', 'name': 'pool', 'max_concurrent': 2, 'stages': [{'name': 'Work', 'duration': 10}]}]}
+    engine = Engine(parse_scenario(scenario), clock=Clock(speed=0, start=1000.0))
+    spec = engine.pipeline('v', 'pool')
+    runs = [engine.submit(spec, {}, Trigger(), delay=0) for _ in range(3)]
+    engine.clock.advance(1)
+    engine.sync()
+    assert [r.state for r in runs] == [eng.RUNNING, eng.RUNNING, eng.QUEUED] and engine.is_blocked(runs[2])
+    assert engine.blocker(runs[2]) is runs[0]
+    engine.stop(runs[1])
+    engine.sync()
+    assert runs[2].state == eng.RUNNING and runs[2].started_at == 1001.0 and runs[2].number == 3
+
+
+def test_gate_kinds_and_vendor_extras():
+    parsed = parse_scenario({'pipelines': [{'vendor': 'v', 'name': 'p', 'workspace': 'ws', 'stages': [
+        {'name': 'A', 'gate': {'message': 'ok?', 'approvers': ['ops']}, 'action_id': 7},
+        {'name': 'B', 'gate': {'message': 'values?', 'parameters': [{'name': 'X'}]}},
+        {'name': 'C', 'gate': {'message': 'set', 'kind': 'variables', 'parameters': [{'name': 'Y'}]}, 'log_lines': 50}]}]})
+    spec = parsed.pipelines[0]
+    assert [s.gate.kind for s in spec.stages] == ['approval', 'input', 'variables']
+    assert spec.extra == {'workspace': 'ws'} and spec.stages[0].extra == {'action_id': 7} and spec.stages[1].extra == {}
+    assert spec.stages[0].gate.extra == {'approvers': ['ops']} and spec.stages[2].gate.extra == {}
+    assert spec.stages[2].log_lines == 50 and spec.stages[0].log_lines == 3
+    assert spec.concurrency_limit is None
+
+
+@pytest.mark.parametrize('bad, message', [
+    ({'pipelines': [{'vendor': 'v', 'name': 'p', 'stages': [{'name': 'S', 'gate': {'message': 'm', 'kind': 'vote'}}]}]},
+     r"stages\[0\] 'S'\.gate\.kind must be one of approval, input, variables, got 'vote'"),
+    ({'pipelines': [{'vendor': 'v', 'name': 'p', 'max_concurrent': 0}]}, r"'p'\.max_concurrent must be an integer >= 1"),
+    ({'pipelines': [{'vendor': 'v', 'name': 'p', 'max_concurrent': True}]}, 'max_concurrent must be an integer'),
+    ({'pipelines': [{'vendor': 'v', 'name': 'p', 'concurrent': False, 'max_concurrent': 3}]}, 'concurrent: false means max_concurrent: 1'),
+    ({'pipelines': [{'vendor': 'v', 'name': 'p', 'stages': [{'name': 'S', 'log_lines': -1}]}]}, r"'S'\.log_lines must be an integer >= 0"),
+])
+def test_scenario_validation_of_new_keys(bad, message):
+    with pytest.raises(ScenarioError, match=message):
+        parse_scenario(bad)
+
+
+def test_max_concurrent_one_is_not_concurrent():
+    spec = parse_scenario({'pipelines': [{'vendor': 'v', 'name': 'p', 'max_concurrent': 1}]}).pipelines[0]
+    assert spec.concurrent is False and spec.concurrency_limit == 1
+    legacy = parse_scenario({'pipelines': [{'vendor': 'v', 'name': 'p', 'concurrent': False}]}).pipelines[0]
+    assert legacy.max_concurrent == 1 and legacy.concurrency_limit == 1

@@ -12,12 +12,15 @@ Kept apart from the writes (`_backend.py`) only for size; `JenkinsBackend` is th
 
 from __future__ import annotations
 
+import collections
 import dataclasses
+import html
+import re
 import typing as t
 
 from ..._errors import InvalidState, NotFoundError, ValidationError
 from ..._http import Authenticator, BasicAuth, ResponsePolicy, Transport
-from ..._model import Execution, InputParameter, PipelineInfo, StartRequest
+from ..._model import Execution, InputParameter, LogTail, PipelineInfo, StartRequest, Status
 from .._base import Backend, Connection
 from ._api import (BUILD_TREE, BUILDS_TREE, JOB_TREE, LAST_BUILD_TREE, QUEUE_IDS_TREE, QUEUE_TREE, JenkinsApi,
                    JenkinsResponses, build_path, job_name_from_url, job_path, same_job)
@@ -26,6 +29,7 @@ from ._records import (KEY_PARAMETER, build_record, carried_key, class_tail, con
 
 # Items whose JSON has `jobs`: folders, multibranch projects, organisation folders.
 _FOLDER_WORDS = ('Folder', 'OrganizationFolder', 'WorkflowMultiBranchProject')
+_MARKUP = re.compile(r'<[^>]+>')
 # Scope keys the backend itself sets on a record; a refreshed record keeps them.
 _KEPT_SCOPE = ('coalesced', 'retry_of')
 
@@ -318,3 +322,53 @@ class JenkinsReads(Backend):
         if not isinstance(data, dict) or not data.get('restartEnabled'):
             return []
         return [str(s) for s in data.get('restartableStages') or []]
+
+    # Logs -----------------------------------------------------------------------------------------
+
+    def log_tail(self, execution: Execution, lines: int) -> t.Optional[LogTail]:
+        """The failed (else the last) step's log of a Pipeline build, else the end of the console log.
+
+        Pipeline builds: the Stage View API names each stage's steps (`execution/node/<stage>/wfapi/describe`,
+        `stageFlowNodes`) and serves one step's log (`execution/node/<step>/wfapi/log`), so only that step's
+        text travels. Other builds (freestyle, or Stage View missing): `consoleText`, streamed, keeping only
+        the last lines in memory.
+        """
+        if execution.id is None:
+            return None
+        number = self._number(execution)
+        path = build_path(execution.pipeline, number)
+        step = self._step_log(execution, path, lines)
+        if step is not None:
+            return step
+        operation = 'read the console log of build #%d of job %r' % (number, execution.pipeline)
+        response = self.http.request('GET', path + '/consoleText', operation=operation)
+        kept: t.Deque[str] = collections.deque(maxlen=lines)
+        total = 0
+        for line in response.text.splitlines():
+            kept.append(line)
+            total += 1
+        return LogTail(lines=list(kept), source='console', truncated=total > lines, url=self.api.url(path + '/console'))
+
+    def _step_log(self, execution: Execution, path: str, lines: int) -> t.Optional[LogTail]:
+        bad = (Status.FAILED, Status.UNSTABLE, Status.ABORTED)
+        stage = next((s for s in execution.stages if s.status in bad), None) or \
+            next((s for s in reversed(execution.stages) if s.started_at), None)
+        if stage is None:
+            return None
+        operation = 'read the steps of stage %r of build #%s' % (stage.name, execution.id)
+        described = self.api.get_json_or_none('%s/execution/node/%s/wfapi/describe' % (path, stage.id), operation)
+        nodes = [n for n in (described or {}).get('stageFlowNodes') or [] if isinstance(n, dict) and n.get('id')]
+        if not nodes:
+            return None
+        node = next((n for n in reversed(nodes) if n.get('status') in ('FAILED', 'UNSTABLE', 'ABORTED')), nodes[-1])
+        log = self.api.get_json_or_none('%s/execution/node/%s/wfapi/log' % (path, node['id']),
+                                        'read the log of step %s of build #%s' % (node['id'], execution.id))
+        if not isinstance(log, dict) or not isinstance(log.get('text'), str):
+            return None
+        # Stage View renders the step log as HTML (console notes become markup): keep the words only.
+        text = [html.unescape(_MARKUP.sub('', line)) for line in log['text'].splitlines()]
+        what = node.get('parameterDescription') or node.get('name') or 'step %s' % node['id']
+        return LogTail(lines=text[-lines:], source='stage %s, step %s' % (stage.name, what),
+                       truncated=bool(log.get('hasMore')) or len(text) > lines,
+                       url=self.api.url('%s/execution/node/%s/log/' % (path, node['id'])))
+

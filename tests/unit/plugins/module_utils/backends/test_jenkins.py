@@ -15,7 +15,7 @@ import typing as t
 import pytest
 
 from ansible_collections.cicd.pipelines.plugins.module_utils._backends._base import Connection
-from ansible_collections.cicd.pipelines.plugins.module_utils._http import Outgoing
+from ansible_collections.cicd.pipelines.plugins.module_utils._http import Outgoing, Response
 from ansible_collections.cicd.pipelines.plugins.module_utils._options import USES
 from ansible_collections.cicd.pipelines.plugins.module_utils._backends._jenkins import (
     KEY_PARAMETER, STATUS_TABLE, JenkinsBackend)
@@ -1040,3 +1040,35 @@ def test_a_queued_build_is_named_by_its_queue_item() -> None:
     backend = JenkinsBackend(Connection(vendor='jenkins', api_url=BASE, **AUTH['token']))
     assert backend.describe(Execution(vendor='jenkins', pipeline='a/b', scope={'queue_id': 311})) == 'a/b (queue item 311)'
     assert backend.describe(Execution(vendor='jenkins', pipeline='a/b', id='12', number=12)) == 'a/b #12'
+
+
+# Log tail ---------------------------------------------------------------------------------------------
+
+
+def failed_record() -> Execution:
+    from ansible_collections.cicd.pipelines.plugins.module_utils._model import Stage
+    return Execution(vendor='jenkins', pipeline='team/app/deploy', id='44', number=44, status=Status.FAILED, stages=[
+        Stage(id='6', name='Build', status=Status.SUCCEEDED, started_at='2026-11-25T10:00:00Z'),
+        Stage(id='12', name='Test', status=Status.FAILED, started_at='2026-11-25T10:01:00Z')])
+
+
+def test_log_tail_of_a_pipeline_build_is_the_failed_steps_log(jenkins: Jenkins) -> None:
+    jenkins.route('GET', DEPLOY + '/44/execution/node/12/wfapi/describe', {'id': '12', 'name': 'Test', 'stageFlowNodes': [
+        {'id': '13', 'name': 'Shell Script', 'status': 'SUCCESS', 'parameterDescription': 'make'},
+        {'id': '15', 'name': 'Shell Script', 'status': 'FAILED', 'parameterDescription': './smoke.sh'}]})
+    jenkins.route('GET', DEPLOY + '/44/execution/node/15/wfapi/log', {
+        'nodeId': '15', 'nodeStatus': 'FAILED', 'length': 90, 'hasMore': False,
+        'text': 'line 1\nline 2\n<span class="timestamp">+ ./smoke.sh</span>\nERROR: HTTP 503 &amp; retry\n'})
+    tail = jenkins.backend().log_tail(failed_record(), 3)
+    assert tail.lines == ['line 2', '+ ./smoke.sh', 'ERROR: HTTP 503 & retry']
+    assert (tail.source, tail.truncated) == ('stage Test, step ./smoke.sh', True)
+    assert tail.url == BASE + DEPLOY + '/44/execution/node/15/log/'
+    assert jenkins.fake.calls('GET', '.*consoleText') == []  # only the step's log travelled
+
+
+def test_log_tail_falls_back_to_the_end_of_the_console_log(jenkins: Jenkins) -> None:
+    jenkins.route('GET', DEPLOY + '/44/execution/node/12/wfapi/describe', NOT_FOUND, status=404)
+    jenkins.route('GET', DEPLOY + '/44/consoleText', handler=lambda r: Response(
+        200, {'Content-Type': 'text/plain'}, ''.join('line %d\n' % n for n in range(1, 101)).encode()))
+    tail = jenkins.backend().log_tail(failed_record(), 2)
+    assert (tail.lines, tail.source, tail.truncated) == (['line 99', 'line 100'], 'console', True)
