@@ -17,7 +17,7 @@ options:
       - The CI/CD service that runs the pipeline.
       - Set it once for all modules with O(ignore:module_defaults) and the action group
         C(group/cicd.pipelines.pipelines), or per task when one play talks to several vendors (see O(connections)).
-      - May be left out when O(execution) is given, since the execution record names its vendor.
+      - May be left out when O(ignore:execution) is given, since the execution record names its vendor.
       - Harness (V(harness)), Buddy.Works (V(buddy)) and Huawei Cloud CodeArts (V(codearts)) are on the roadmap; their
         connection options are listed below already.
     type: str

@@ -150,7 +150,7 @@ class PipelineModule:
         try:
             if self.wants_wait:
                 self.condition = make_condition(self.params.get('wait_for'), self.params.get('wait_until'))
-            _ = self.backend  # connection options and the operation are checked before anything else
+            self.backend_for(self.vendor)  # connection options and the operation are checked before anything else
             result = operation(self)
         except PipelineError as exc:
             self._warn_backend()

@@ -24,7 +24,8 @@ author:
 options:
   input_id:
     description:
-      - The gate to answer, by its RV(execution.pending_inputs[].id) (see the vendor notes for how ids are spelled).
+      - The gate to answer, by the C(id) of a gate in RV(execution.pending_inputs) (see the vendor notes for how ids are
+        spelled).
       - Required when several gates are pending at once; otherwise the only pending gate is answered.
     type: str
   action:

@@ -181,7 +181,7 @@ def test_keep_alive_requests_do_not_stall_on_nagle(sim):
     session.auth = (ADMIN_USER, ADMIN_TOKEN)
     assert session.get(sim.jenkins_url + '/api/json').status_code == 200  # connect outside the timing
     started = time.monotonic()
-    for _ in range(50):
+    for _attempt in range(50):
         assert session.get(sim.jenkins_url + '/api/json').status_code == 200
     elapsed = time.monotonic() - started
     session.close()

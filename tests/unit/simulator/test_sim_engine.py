@@ -235,7 +235,7 @@ def test_max_concurrent_queues_beyond_the_limit_in_submission_order():
     engine = Engine(parse_scenario(scenario), clock=Clock(speed=0, start=1000.0))
     spec = engine.pipeline('v', 'pool')
     assert spec.concurrency_limit == 2 and spec.concurrent is True
-    first, second = (engine.submit(spec, {}, Trigger(), delay=0) for _ in range(2))
+    first, second = (engine.submit(spec, {}, Trigger(), delay=0) for _attempt in range(2))
     third = engine.submit(spec, {}, Trigger(), delay=3)
     fourth = engine.submit(spec, {}, Trigger(), delay=0)
     engine.sync()
@@ -256,7 +256,7 @@ def test_max_concurrent_two_with_three_submissions():
     scenario = {'pipelines': [{'vendor': 'v', 'name': 'pool', 'max_concurrent': 2, 'stages': [{'name': 'Work', 'duration': 10}]}]}
     engine = Engine(parse_scenario(scenario), clock=Clock(speed=0, start=1000.0))
     spec = engine.pipeline('v', 'pool')
-    runs = [engine.submit(spec, {}, Trigger(), delay=0) for _ in range(3)]
+    runs = [engine.submit(spec, {}, Trigger(), delay=0) for _attempt in range(3)]
     engine.clock.advance(1)
     engine.sync()
     assert [r.state for r in runs] == [eng.RUNNING, eng.RUNNING, eng.QUEUED] and engine.is_blocked(runs[2])

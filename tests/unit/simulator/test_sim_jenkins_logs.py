@@ -82,8 +82,8 @@ def test_gate_steps_and_running_step_status(sim, client, deploy):
     sim.advance(2)  # build 2 waits at the gate
     stage = client.get(deploy + '/2/execution/node/20/wfapi/describe').json()
     (wait,) = stage['stageFlowNodes']
-    assert (wait['name'], wait['status'], wait['parameterDescription']) == ('Wait for interactive input', 'PAUSED_PENDING_INPUT',
-                                                                           'Deploy to production?')
+    assert (wait['name'], wait['status'], wait['parameterDescription']) == (
+        'Wait for interactive input', 'PAUSED_PENDING_INPUT', 'Deploy to production?')
     form = {'json': json.dumps({'parameter': [{'name': 'TARGET', 'value': 'production'}, {'name': 'CONFIRM', 'value': True}]})}
     assert client.post(deploy + '/2/input/Deploy/proceed', data=form).status_code == 200
     sim.advance(1)

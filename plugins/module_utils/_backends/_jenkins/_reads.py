@@ -371,4 +371,3 @@ class JenkinsReads(Backend):
         return LogTail(lines=text[-lines:], source='stage %s, step %s' % (stage.name, what),
                        truncated=bool(log.get('hasMore')) or len(text) > lines,
                        url=self.api.url('%s/execution/node/%s/log/' % (path, node['id'])))
-

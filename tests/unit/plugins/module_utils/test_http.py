@@ -177,7 +177,9 @@ def test_custom_rate_limit_detection_retries_a_403_rate_limit(http_server):
     """Buddy may answer 403 "Rate limit exceeded." instead of 429; a backend can say so."""
     http_server.queue(http_server.Reply(403, {'Retry-After': '4'}, errors_body('Rate limit exceeded.')),
                       http_server.Reply(200))
+
     class Responses(ResponsePolicy):
+
         def is_rate_limited(self, response):
             return response.status == 429 or (response.status == 403 and 'Rate limit' in response.text)
 
@@ -540,7 +542,7 @@ class CountingSigner(Authenticator):
 def test_the_authenticator_signs_every_attempt_and_the_server_gets_the_signed_body(http_server):
     http_server.queue(http_server.Reply(503), http_server.Reply(200))
     signer = CountingSigner()
-    transport, _ = make_transport(http_server, auth=signer)
+    transport = make_transport(http_server, auth=signer)[0]
     transport.request('POST', '/graphql', operation='query x', json={'query': '{ a }'}, idempotent=True)
     first, second = http_server.requests
     assert first.headers['X-Signature'].startswith('sig-1-') and second.headers['X-Signature'].startswith('sig-2-')
@@ -550,7 +552,7 @@ def test_the_authenticator_signs_every_attempt_and_the_server_gets_the_signed_bo
 
 def test_a_post_that_only_reads_is_retried_after_5xx_when_marked_idempotent(http_server):
     http_server.queue(http_server.Reply(502), http_server.Reply(200))
-    transport, _ = make_transport(http_server)
+    transport = make_transport(http_server)[0]
     assert transport.request('POST', '/graphql', operation='query x', json={}, idempotent=True).status == 200
     http_server.queue(http_server.Reply(502))
     with pytest.raises(AmbiguousOutcomeError):
@@ -565,7 +567,7 @@ class GraphQLResponses(ResponsePolicy):
 
 def test_an_error_inside_a_200_body_becomes_a_typed_error_with_the_vendor_message(http_server):
     http_server.queue(http_server.Reply(200, {}, errors_body('Pipeline not found')))
-    transport, _ = make_transport(http_server, responses=GraphQLResponses())
+    transport = make_transport(http_server, responses=GraphQLResponses())[0]
     with pytest.raises(VendorValidationError) as info:
         transport.request('POST', '/graphql', operation='query x', json={}, idempotent=True)
     assert info.value.msg == 'buddy: could not query x (HTTP 200): Pipeline not found'
@@ -579,7 +581,7 @@ def test_rate_limit_headers_pace_requests_before_the_limit_is_reached(http_serve
                       http_server.Reply(200, {'X-Rate-Limit-Remaining': '0', 'X-Rate-Limit-Reset': str(int(NOW) + 8)}),
                       http_server.Reply(200))
     transport, sleeps = make_transport(http_server)
-    for _ in range(3):
+    for _attempt in range(3):
         transport.request('GET', '/x', operation='read x')
     assert sleeps == [pytest.approx(8 / 4), pytest.approx(8.0)]
 
@@ -597,7 +599,7 @@ def test_a_request_budget_paces_a_vendor_without_headers(http_server):
 
     transport = Transport(http_server.url, vendor='harness', sleep=sleep, now=lambda: clock[0],
                           responses=ResponsePolicy(budget=(3, 60.0)))
-    for _ in range(4):
+    for _attempt in range(4):
         transport.request('GET', '/x', operation='read x')
         clock[0] += 1.0
     assert sleeps == [pytest.approx(57.0)]
