@@ -78,6 +78,8 @@ def run_module(capsys: pytest.CaptureFixture[str]) -> t.Callable[..., t.Dict[str
             connection: bool = True) -> t.Dict[str, t.Any]:
         full: t.Dict[str, t.Any] = dict(CONNECTION) if connection else {'vendor': 'jenkins'}
         full.update(args)
+        if full.get('vendor', '') is None:
+            del full['vendor']  # as a task that leaves the option out
         if check:
             full['_ansible_check_mode'] = True
         if diff:

@@ -29,7 +29,7 @@ from ansible_collections.cicd.pipelines.plugins.module_utils._backends._base imp
 )
 from ansible_collections.cicd.pipelines.plugins.module_utils._errors import NotFoundError
 from ansible_collections.cicd.pipelines.plugins.module_utils._model import (
-    UNSUCCESSFUL, Execution, InputParameter, PendingInput, PipelineInfo, Stage, StartRequest, Status,
+    UNSUCCESSFUL, Execution, InputParameter, LogTail, PendingInput, PipelineInfo, Stage, StartRequest, Status,
 )
 
 WRITES = ('start', 'after_start', 'answer_input', 'resume', 'retry', 'cancel')
@@ -77,6 +77,8 @@ class FakeBackend(Backend):
         self.always: t.Dict[str, BaseException] = {}
         self.calls: t.List[t.Tuple[str, t.Dict[str, t.Any]]] = []
         self.reads: t.List[t.Tuple[str, t.Any]] = []
+        # (pipeline, id) -> log lines, for log_tail
+        self.logs: t.Dict[t.Tuple[str, str], t.List[str]] = {}
         self.warnings: t.List[str] = []
         # Reads a queue item stays in the queue; None = it never leaves.
         self.queue_reads: t.Optional[int] = 1
@@ -295,6 +297,15 @@ class FakeBackend(Backend):
         self._maybe_raise('retry')
         stored = self._find(execution)
         return copy.deepcopy(self._create(stored.pipeline, parameters=dict(stored.parameters), previous_id=stored.id))
+
+    def log_tail(self, execution: Execution, lines: int) -> t.Optional[LogTail]:
+        """The last `lines` of `logs[(pipeline, id)]` (a read, not a write); None when there is no log."""
+        self.reads.append(('log_tail', (execution.id, lines)))
+        self._maybe_raise('log_tail')
+        log = self.logs.get((execution.pipeline, str(execution.id)))
+        if log is None:
+            return None
+        return LogTail(lines=log[-lines:], source='console', truncated=len(log) > lines)
 
     def cancel(self, execution: Execution) -> Execution:
         self._record('cancel', execution=execution.id, queue_id=execution.scope.get('queue_id'))

@@ -9,6 +9,7 @@ import pytest
 
 from ansible_collections.cicd.pipelines.plugins.module_utils._errors import AuthenticationError, TransientError
 from ansible_collections.cicd.pipelines.plugins.modules import pipeline_info, pipeline_start
+from ansible_collections.cicd.pipelines.tests.unit.plugins.modules.conftest import warnings
 from ansible_collections.cicd.pipelines.tests.unit.plugins.modules.fake_backend import gate, stages
 
 PIPELINE = 'team/app/deploy'
@@ -320,3 +321,68 @@ def test_a_poll_error_while_reading_reports_nothing_changed(run_module, fake):
     result = info(run_module, execution=execution.to_result(), wait=True)
 
     assert result['failed'] is True and result['changed'] is False
+
+
+# Log tail ---------------------------------------------------------------------------------------------
+
+
+LOG = ['line %d' % n for n in range(1, 41)] + ['ERROR: deploy failed, token tok-5f1e0c9a7b3d4e2f rejected']
+
+
+def test_a_failed_wait_returns_the_last_20_log_lines_by_default_with_secrets_masked(run_module, fake):
+    execution = fake.add_execution(PIPELINE, 'running')
+    fake.script(execution, ['failed'])
+    fake.logs[(PIPELINE, execution.id)] = LOG
+
+    result = info(run_module, execution=execution.to_result(), wait=True)
+
+    tail = result['execution']['log_tail']
+    assert result['failed'] is True and len(tail['lines']) == 20 and tail['truncated'] is True
+    assert tail['lines'][-1] == 'ERROR: deploy failed, token ******** rejected'
+    assert 'tok-5f1e0c9a7b3d4e2f' not in result['_stdout']
+
+
+def test_log_lines_zero_never_reads_the_log(run_module, fake):
+    execution = fake.add_execution(PIPELINE, 'running')
+    fake.script(execution, ['failed'])
+    fake.logs[(PIPELINE, execution.id)] = LOG
+
+    result = info(run_module, execution=execution.to_result(), wait=True, log_lines=0)
+
+    assert result['failed'] is True and result['execution']['log_tail'] is None
+    assert not any(name == 'log_tail' for name, _args in fake.reads)
+
+
+def test_log_lines_asks_for_the_tail_of_a_running_execution_and_success_reads_none_by_default(run_module, fake):
+    execution = fake.add_execution(PIPELINE, 'running')
+    fake.logs[(PIPELINE, execution.id)] = LOG
+
+    asked = info(run_module, execution=execution.to_result(), log_lines=2)
+    plain = info(run_module, execution=execution.to_result())
+
+    assert asked['execution']['log_tail'] == {'lines': ['line 40', 'ERROR: deploy failed, token ******** rejected'],
+                                              'source': 'console', 'truncated': True, 'url': None}
+    assert plain['execution']['log_tail'] is None
+
+
+def test_a_log_that_cannot_be_read_warns_and_does_not_change_the_outcome(run_module, fake):
+    execution = fake.add_execution(PIPELINE, 'running')
+    fake.script(execution, ['succeeded'])
+    fake.fail('log_tail', TransientError('jenkins: could not read the log (HTTP 503): busy', status=503))
+
+    result = info(run_module, execution=execution.to_result(), wait=True, log_lines=5)
+
+    assert not result.get('failed') and result['execution']['status'] == 'succeeded'
+    assert any('could not read the log of team/app/deploy #1' in w for w in warnings(result))
+
+
+def test_many_executions_get_their_own_tails(run_module, fake):
+    one, two = fake.add_execution(PIPELINE, 'running'), fake.add_execution(PIPELINE, 'running')
+    fake.script(one, ['succeeded'])
+    fake.script(two, ['failed'])
+    fake.logs[(PIPELINE, two.id)] = LOG
+
+    result = info(run_module, executions=[one.to_result(), two.to_result()], wait=True)
+
+    assert result['failed'] is True
+    assert [e['log_tail'] is None for e in result['executions']] == [True, False]

@@ -18,7 +18,7 @@ import pytest
 
 from ansible_collections.cicd.pipelines.plugins.module_utils import _registry
 from ansible_collections.cicd.pipelines.plugins.module_utils._backends._base import ALL_OPERATIONS, Backend, Operation, exactly_once
-from ansible_collections.cicd.pipelines.plugins.module_utils._errors import AmbiguousOutcomeError, NotFoundError
+from ansible_collections.cicd.pipelines.plugins.module_utils._errors import NotFoundError
 from ansible_collections.cicd.pipelines.plugins.module_utils._http import Authenticator, Outgoing, ResponsePolicy
 from ansible_collections.cicd.pipelines.plugins.module_utils._model import (
     Execution, InputParameter, LogTail, PendingInput, PipelineInfo, Stage, StartRequest, Status,
@@ -32,7 +32,7 @@ from ansible_collections.cicd.pipelines.tests.simulator import engine as eng
 from ansible_collections.cicd.pipelines.tests.simulator import server
 from ansible_collections.cicd.pipelines.tests.simulator.httpcore import Request, Response, VendorApi, json_response, text_response
 from ansible_collections.cicd.pipelines.tests.simulator.jenkins import JenkinsApi
-from ansible_collections.cicd.pipelines.tests.simulator.testing import running
+from ansible_collections.cicd.pipelines.tests.simulator.testing import ADMIN_TOKEN, ADMIN_USER, running
 
 requests = pytest.importorskip('requests')
 
@@ -258,6 +258,7 @@ SCENARIO = {
                         {'name': 'TARGET', 'type': 'choice', 'choices': ['staging', 'production']}]}},
                     {'name': 'Deploy', 'duration': 20, 'fail_times': 2}]},
         {'vendor': 'toy', 'name': 'shop/nightly', 'stages': [{'name': 'Work', 'duration': 600}]},
+        {'vendor': 'jenkins', 'name': 'shop/build', 'quiet_period': 0, 'stages': [{'name': 'Compile', 'duration': 40}]},
     ],
 }
 
@@ -344,3 +345,26 @@ def test_the_toy_vendor_gets_the_option_checks_and_environment_of_its_column(run
                         connection=False)
     assert latest == dict(latest, changed=False, execution=None)
     assert TOKEN not in latest['_stdout']
+
+
+def test_one_module_defaults_block_for_two_vendors_and_one_info_task_over_both(run_module, toy):
+    """`connections` holds both vendors' settings; each task names only its vendor; one pipeline_info task
+    reads a Jenkins build and a toy run, each through its own backend and HTTP session."""
+    connections = {'jenkins': {'api_url': toy.jenkins_url, 'username': ADMIN_USER, 'api_token': ADMIN_TOKEN},
+                   'toy': {'api_url': toy.connection['api_url'], 'api_token': TOKEN}}
+
+    def task(module: t.Any, **args: t.Any) -> t.Dict[str, t.Any]:
+        return run_module(module, dict(args, connections=connections), connection=False)
+
+    build = task(pipeline_start, vendor='jenkins', pipeline='shop/build')['execution']
+    run = task(pipeline_start, vendor='toy', pipeline='shop/nightly')['execution']
+    assert (build['vendor'], run['vendor']) == ('jenkins', 'toy')
+    toy.clear_requests()
+
+    both = task(pipeline_info, executions=[build, run], wait=True, wait_for=['running'])
+    assert [(e['vendor'], e['status']) for e in both['executions']] == [('jenkins', 'running'), ('toy', 'running')]
+    assert {r['vendor'] for r in toy.requests()} == {'jenkins', 'toy'}
+    assert ADMIN_TOKEN not in both['_stdout'] and TOKEN not in both['_stdout']  # no_log reaches into connections
+
+    cancelled = task(pipeline_cancel, vendor=None, execution=run)  # no vendor option: the record names its vendor
+    assert (cancelled['changed'], cancelled['execution']['status']) == (True, 'aborted')
