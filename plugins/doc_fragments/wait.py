@@ -41,8 +41,13 @@ options:
     default: 600
   wait_interval:
     description:
-      - Shortest pause between two polls, in seconds. The pause grows by half after each poll that saw no progress,
-        up to O(wait_max_interval), and drops back as soon as something changes.
+      - Shortest pause between two polls, in seconds.
+      - When the vendor estimates when the execution ends (or its recent runs tell), the first poll comes after this
+        pause, then polls go at most O(wait_max_interval) apart until just after the expected end, then this far apart
+        for a few polls, then further apart again. Without an estimate, the pause grows by half after each poll that
+        saw no progress, up to O(wait_max_interval), and drops back as soon as something changes.
+      - A poll reads only what decides the wait (for example just the status); the full record is read once at the
+        end.
     type: float
     default: 2
   wait_max_interval:
@@ -65,6 +70,13 @@ options:
     elements: str
     choices: [queued, running, waiting, succeeded, unstable, failed, aborted, rejected, expired, skipped, unknown]
     default: [failed, unstable, aborted, rejected, expired]
+  wait_mode:
+    description:
+      - With several executions (O(ignore:executions)), V(all) waits until every one meets the condition (or ends);
+        V(any) ends the wait as soon as one meets it. Then only the executions that met it are judged by O(fail_on).
+    type: str
+    choices: [all, any]
+    default: all
   log_lines:
     description:
       - Return the last N lines of the execution's log in RV(ignore:execution.log_tail), so the task output shows why

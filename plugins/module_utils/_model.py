@@ -22,6 +22,18 @@ import json
 import typing as t
 
 
+class Level(enum.IntEnum):
+    """How much of an execution a read fetches; a poll reads the least that decides its condition.
+
+    STATUS: status, id, times and the vendor's estimate of the end; STAGES: also the stages and whether a
+    gate waits (what `waiting` needs); FULL: the whole record (gate definitions, parameters, lineage).
+    """
+
+    STATUS = 1
+    STAGES = 2
+    FULL = 3
+
+
 class Status(str, enum.Enum):
     """Normalised execution status, the same words for every vendor."""
 
@@ -190,6 +202,12 @@ class Execution:
     scope: t.Dict[str, t.Any] = dataclasses.field(default_factory=dict)
     log_tail: t.Optional[LogTail] = None
     raw: t.Any = None
+    # Not part of the rendered record (internal to the poller, DESIGN section 9):
+    # when the vendor expects it to end (epoch seconds: its estimate, or the pipeline's recent durations),
+    # when it ended (epoch seconds, as precise as the vendor says), and how much of it this record holds.
+    expected_end: t.Optional[float] = dataclasses.field(default=None, compare=False, repr=False)
+    ended_epoch: t.Optional[float] = dataclasses.field(default=None, compare=False, repr=False)
+    level: Level = dataclasses.field(default=Level.FULL, compare=False, repr=False)
 
     @property
     def terminal(self) -> bool:
@@ -197,12 +215,16 @@ class Execution:
 
     def to_result(self, include_raw: bool = False) -> t.Dict[str, t.Any]:
         """Render as plain JSON-able data; `raw` only when asked for (it is large and vendor-specific)."""
-        result = dataclasses.asdict(self)
-        result.pop('raw')
+        # Field by field rather than dataclasses.asdict: that would deep-copy `raw` only to drop it, on every
+        # poll of every execution a JMESPath condition is evaluated on.
+        result: t.Dict[str, t.Any] = {name: getattr(self, name) for name in _PLAIN}
         result['status'] = self.status.value
         result['terminal'] = self.terminal
-        for stage in result['stages']:
-            stage['status'] = stage['status'].value
+        result['stages'] = [dict(dataclasses.asdict(stage), status=stage.status.value) for stage in self.stages]
+        result['pending_inputs'] = [dataclasses.asdict(gate) for gate in self.pending_inputs]
+        result['parameters'] = dict(self.parameters)
+        result['scope'] = dict(self.scope)
+        result['log_tail'] = dataclasses.asdict(self.log_tail) if self.log_tail is not None else None
         if include_raw:
             result['raw'] = self.raw
         return result
@@ -236,6 +258,11 @@ class Execution:
             parameters=dict(data.get('parameters') or {}),
             scope=dict(data.get('scope') or {}),
         )
+
+
+# Rendered as they are (strings, numbers, None); the other fields are converted or left out by to_result.
+_PLAIN = ('vendor', 'pipeline', 'id', 'number', 'vendor_status', 'url', 'started_at', 'finished_at', 'duration',
+          'idempotency_key', 'previous_id')
 
 
 @dataclasses.dataclass

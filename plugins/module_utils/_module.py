@@ -26,9 +26,9 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ._backends._base import Backend, Operation
 from ._errors import PipelineError, UnsuccessfulExecution, ValidationError, WaitTimeout
 from ._http import HAS_REQUESTS, REDACTED, REQUESTS_IMPORT_ERROR
-from ._model import DEFAULT_FAIL_ON, STATUS_NAMES, UNSUCCESSFUL, Execution, StartRequest, Status
+from ._model import DEFAULT_FAIL_ON, STATUS_NAMES, UNSUCCESSFUL, Execution, Level, StartRequest, Status
 from ._options import OPTIONS, argument_spec
-from ._poller import Condition, Poller, make_condition
+from ._poller import Condition, Poller, WaitOutcome, make_condition
 from ._registry import VENDORS, backend_class, resolve_connection
 
 # Shared options. Each dict is documented by the doc fragment of the same name; validate-modules checks
@@ -50,6 +50,7 @@ WAIT_SPEC: t.Dict[str, t.Dict[str, t.Any]] = dict(
     wait_max_interval=dict(type='float', default=30.0),
     on_timeout=dict(type='str', default='fail', choices=['fail', 'cancel', 'detach']),
     fail_on=dict(type='list', elements='str', choices=list(STATUS_NAMES), default=list(DEFAULT_FAIL_ON)),
+    wait_mode=dict(type='str', default='all', choices=['all', 'any']),
     log_lines=dict(type='int'),
 )
 # Lines of log returned for an execution that made the task fail, unless log_lines says otherwise.
@@ -228,15 +229,15 @@ class PipelineModule:
     def warn(self, message: str) -> None:
         self.module.warn(self._redact(message))
 
-    def refresh(self, executions: t.Sequence[Execution]) -> t.List[Execution]:
-        """The current state of `executions` (any mix of vendors), in order: each vendor's records are
-        read together through that vendor's backend (`get_many`, which may batch them)."""
+    def refresh(self, executions: t.Sequence[Execution], level: Level = Level.FULL) -> t.List[Execution]:
+        """The current state of `executions` (any mix of vendors), in order, read to `level`: each vendor's
+        records are read together through that vendor's backend (`get_many`, which may batch them)."""
         groups: t.Dict[str, t.List[int]] = {}
         for index, execution in enumerate(executions):
             groups.setdefault(execution.vendor, []).append(index)
         fresh: t.List[t.Optional[Execution]] = [None] * len(executions)
         for vendor, indexes in groups.items():
-            records = self.backend_for(vendor).get_many([executions[i] for i in indexes])
+            records = self.backend_for(vendor).get_many([executions[i] for i in indexes], level)
             for index, record in zip(indexes, records):
                 fresh[index] = record
         return t.cast(t.List[Execution], fresh)
@@ -264,10 +265,10 @@ class PipelineModule:
         self._changed = execution  # a failure from here on still reports it, and changed=true
         backend = self.backend_of(execution)
         if execution.id is None and not execution.terminal:
-            outcome = self.poller.wait([execution], self.refresh, lambda e: e.id is not None,
+            outcome = self.poller.wait([execution], self.refresh, Condition(lambda e: e.id is not None, Level.STATUS),
                                        timeout=self.params['wait_timeout'], min_interval=min(1.0, self.params['wait_interval']),
                                        max_interval=self.params['wait_max_interval'])
-            execution = self._changed = outcome.executions[0]
+            execution = self._changed = self._full(outcome.executions)[0]
         if execution.id is not None:
             return backend.after_start(execution, request)
         if not execution.terminal:
@@ -292,11 +293,10 @@ class PipelineModule:
         if changed and not self.check_mode:
             self._changed = executions
         if self.wants_wait and self.condition is not None and (read_only or not self.check_mode):
-            outcome = self.poller.wait(records, self.refresh, self.condition,
-                                       timeout=self.params['wait_timeout'], min_interval=self.params['wait_interval'],
-                                       max_interval=self.params['wait_max_interval'])
+            outcome = self.wait(records, self.condition, timeout=self.params['wait_timeout'])
             records = outcome.executions
-            result.update(elapsed=round(outcome.elapsed, 1), timed_out=outcome.timed_out)
+            result.update(elapsed=round(outcome.elapsed, 1), timed_out=outcome.timed_out, polls=outcome.polls,
+                          detection_lag=None if outcome.detection_lag is None else round(outcome.detection_lag, 2))
             try:
                 changed = self._judge(outcome.satisfied, records, outcome.timed_out, outcome.last_error, changed,
                                       frozenset(expect))
@@ -312,6 +312,26 @@ class PipelineModule:
             result['diff'] = {'before': {'status': before.value if before else None},
                               'after': {'status': records[0].status.value}}
         return result
+
+    def wait(self, records: t.List[Execution], condition: t.Callable[[Execution], bool], *,
+             timeout: float) -> WaitOutcome:
+        """Poll `records` until `condition` (with the task's intervals and wait_mode), then read in full the
+        records the polls read only in part, once."""
+        outcome = self.poller.wait(records, self.refresh, condition, timeout=timeout,
+                                   min_interval=self.params['wait_interval'], max_interval=self.params['wait_max_interval'],
+                                   mode=self.params.get('wait_mode') or 'all')
+        outcome.executions = self._full(outcome.executions)
+        return outcome
+
+    def _full(self, records: t.List[Execution]) -> t.List[Execution]:
+        """`records` with every one that a poll read only in part read again in full."""
+        partial = [i for i, record in enumerate(records) if record.level < Level.FULL]
+        if not partial:
+            return records
+        records = list(records)
+        for i, record in zip(partial, self.refresh([records[i] for i in partial], Level.FULL)):
+            records[i] = record
+        return records
 
     def _attach_logs(self, records: t.List[Execution], *, failed: bool) -> None:
         """Fill `log_tail` of the records: `log_lines` lines when asked; on a failed task by default
@@ -369,10 +389,15 @@ class PipelineModule:
         wanted = frozenset(Status(s) for s in self.params.get('wait_for') or ())
         fail_on = frozenset(Status(s) for s in self.params['fail_on']) - wanted - expect
         failed = [e for e in records if e.status in fail_on]
+        missed = [e for e, ok in zip(records, satisfied) if not ok]
+        if self.params.get('wait_mode') == 'any':
+            # Only the executions that met the condition count; the others may go on.
+            met = [e for e, ok in zip(records, satisfied) if ok]
+            failed = [e for e in met if e.status in fail_on]
+            missed = [] if met else records
         if failed:
             raise UnsuccessfulExecution('; '.join('%s ended %s (%s)' % (self.describe(e), e.status.value, e.vendor_status)
                                                   for e in failed), execution=single, changed=changed)
-        missed = [e for e, ok in zip(records, satisfied) if not ok]
         if missed:
             raise UnsuccessfulExecution('; '.join('%s ended %s without meeting the wait condition'
                                                   % (self.describe(e), e.status.value) for e in missed),

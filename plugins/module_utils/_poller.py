@@ -7,37 +7,53 @@
 
 """The one poller: wait until one or many executions meet a condition, or a deadline passes.
 
-- The interval adapts: it starts at `min_interval`, grows by half after every poll that saw no change,
-  returns to `min_interval` as soon as something changes, and never exceeds `max_interval` or the
-  time left before the deadline.
+What a poll reads (DESIGN section 9): the condition says which `Level` decides it (a status-only
+condition needs only the status; `waiting` needs stages and gates; a JMESPath condition the whole
+record), and `refresh(executions, level)` reads that much. The caller reads the full record once
+at the end.
+
+When to poll, for each execution on its own:
+- With the vendor's estimate of the end (`Execution.expected_end`: the vendor's own estimate, or the
+  pipeline's recent durations): the first poll comes `min_interval` after the wait starts (an early
+  failure is seen soon), then polls go at most `max_interval` apart until just after the expected
+  end, then densely (`min_interval`) for a short window, then back off by half per poll towards
+  `max_interval` when the estimate has passed.
+- Without one: the interval starts at `min_interval`, grows by half after every poll that saw no
+  change in that execution, and returns to `min_interval` as soon as it changes.
+- Never longer than `max_interval`, never past the deadline. A round polls the executions that are
+  due (and those due within half a `min_interval`, so rounds merge); executions that reached a
+  terminal status are never polled again.
 - Transient failures (5xx, connection errors, rate limiting that outlived the transport's retries)
   do not end the wait; only `max_errors` of them in a row do.
-- Executions that reached a terminal status are not polled again (they cannot change); a fan-out wait
-  therefore costs fewer requests as executions finish.
-- The clock and sleep are injectable so tests run in no time.
+- `mode='any'` ends the wait as soon as one execution meets the condition.
+- The clocks and sleep are injectable so tests run in no time.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
-import traceback
 import typing as t
 
 from ._errors import RateLimitedError, TransientError, ValidationError
-from ._model import TERMINAL, Execution, Status
+from ._model import TERMINAL, Execution, Level, Status
 
-try:
-    import jmespath
-except ImportError:  # pragma: no cover - exercised by the sanity import test
-    HAS_JMESPATH = False
-    JMESPATH_IMPORT_ERROR: t.Optional[str] = traceback.format_exc()
-else:
-    HAS_JMESPATH = True
-    JMESPATH_IMPORT_ERROR = None
+Refresh = t.Callable[[t.List[Execution], Level], t.List[Execution]]
+# How long to keep polling densely once an execution is past its expected end, and how far after the
+# expected end the first look goes (the vendor records the end a moment after it happens).
+_DENSE_WINDOW = 3
+_AFTER_END = 0.5
 
-Condition = t.Callable[[Execution], bool]
-Refresh = t.Callable[[t.List[Execution]], t.List[Execution]]
+
+class Condition:
+    """A wait condition: `test(execution)` and the `level` of record it needs."""
+
+    def __init__(self, test: t.Callable[[Execution], bool], level: Level = Level.FULL) -> None:
+        self.test = test
+        self.level = level
+
+    def __call__(self, execution: Execution) -> bool:
+        return self.test(execution)
 
 
 def make_condition(statuses: t.Optional[t.Iterable[str]] = None, until: t.Optional[str] = None) -> Condition:
@@ -49,6 +65,7 @@ def make_condition(statuses: t.Optional[t.Iterable[str]] = None, until: t.Option
     unknown function); the condition raises ValidationError when the expression fails on a record.
     """
     targets: t.FrozenSet[Status] = TERMINAL
+    jmespath = None
     if statuses:
         try:
             targets = frozenset(Status(s) for s in statuses)
@@ -56,7 +73,10 @@ def make_condition(statuses: t.Optional[t.Iterable[str]] = None, until: t.Option
             raise ValidationError('wait_for: %s; accepted: %s' % (exc, ', '.join(s.value for s in Status)))
     compiled = None
     if until:
-        if not HAS_JMESPATH:
+        try:
+            # Imported here: only a task with wait_until pays for it.
+            import jmespath  # pylint: disable=import-outside-toplevel
+        except ImportError:
             raise ValidationError('wait_until needs the Python library jmespath on the managed node')
         try:
             compiled = jmespath.compile(until)
@@ -68,8 +88,9 @@ def make_condition(statuses: t.Optional[t.Iterable[str]] = None, until: t.Option
         except jmespath.exceptions.JMESPathError:
             pass  # a type error on the empty record says nothing about real ones
     check_status = bool(statuses) or compiled is None
+    level = Level.FULL if compiled is not None else Level.STAGES if Status.WAITING in targets else Level.STATUS
 
-    def condition(execution: Execution) -> bool:
+    def test(execution: Execution) -> bool:
         if check_status and execution.status not in targets:
             return False
         if compiled is None:
@@ -79,12 +100,16 @@ def make_condition(statuses: t.Optional[t.Iterable[str]] = None, until: t.Option
         except jmespath.exceptions.JMESPathError as exc:
             raise ValidationError('wait_until could not be evaluated on the execution record (%s): %s' % (until, exc))
 
-    return condition
+    return Condition(test, level)
 
 
 @dataclasses.dataclass
 class WaitOutcome:
-    """How a wait ended. `satisfied[i]` tells whether `executions[i]` met the condition."""
+    """How a wait ended. `satisfied[i]` tells whether `executions[i]` met the condition.
+
+    `polls` counts rounds of reads; `detection_lag` is how long after the vendor says the last execution
+    to end did so the wait saw it (None when the vendor does not say when it ended).
+    """
 
     executions: t.List[Execution]
     satisfied: t.List[bool]
@@ -92,63 +117,113 @@ class WaitOutcome:
     elapsed: float
     polls: int
     last_error: t.Optional[str] = None
+    detection_lag: t.Optional[float] = None
 
     @property
     def all_satisfied(self) -> bool:
         return all(self.satisfied)
 
 
+class _Track:
+    """The schedule of one execution."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self.due = 0.0
+        self.late_polls = 0
+
+
 class Poller:
-    """Polls with an adaptive interval until a condition holds for every execution, or a deadline."""
+    """Polls on a schedule until a condition holds for every (or any) execution, or a deadline."""
 
     def __init__(self, clock: t.Callable[[], float] = time.monotonic,
-                 sleep: t.Callable[[float], None] = time.sleep, max_errors: int = 5) -> None:
+                 sleep: t.Callable[[float], None] = time.sleep, max_errors: int = 5,
+                 epoch: t.Callable[[], float] = time.time) -> None:
         self.clock = clock
         self.sleep = sleep
         self.max_errors = max_errors
+        self.epoch = epoch
 
-    def wait(self, executions: t.Sequence[Execution], refresh: Refresh, condition: Condition, *,
-             timeout: float, min_interval: float, max_interval: float) -> WaitOutcome:
-        """Wait until `condition` holds for each execution, or it is terminal (it cannot change then).
+    def wait(self, executions: t.Sequence[Execution], refresh: Refresh, condition: t.Callable[[Execution], bool], *,
+             timeout: float, min_interval: float, max_interval: float, mode: str = 'all') -> WaitOutcome:
+        """Wait until `condition` holds for each execution (`mode='any'`: for one), or it is terminal.
 
-        `executions` must be fresh (they are checked before the first sleep). `refresh` gets the
-        executions still pending and returns their new state in the same order. Raises the last
+        `executions` must be fresh (they are checked before the first sleep). `refresh(pending, level)`
+        gets the executions due for a poll and returns their new state in the same order. Raises the last
         transient error once `max_errors` polls in a row failed; any other error at once.
         """
+        level = getattr(condition, 'level', Level.FULL)
         start = self.clock()
         deadline = start + timeout
         current = list(executions)
         satisfied = [condition(e) for e in current]
         settled = [s or e.terminal for s, e in zip(satisfied, current)]
-        interval = min_interval
+        tracks = [_Track(min_interval) for _ in current]
+        for track in tracks:
+            track.due = start + min_interval
         polls = errors = 0
         last_error = None
-        while not all(settled):
-            left = deadline - self.clock()
-            if left <= 0:
-                return WaitOutcome(current, satisfied, True, self.clock() - start, polls, last_error)
-            self.sleep(min(interval, left))
-            pending = [i for i, done in enumerate(settled) if not done]
+        lag: t.Optional[float] = None
+        while not self._done(satisfied, settled, mode):
+            now = self.clock()
+            if deadline - now <= 0:
+                return WaitOutcome(current, satisfied, True, now - start, polls, last_error, lag)
+            due = min(tracks[i].due for i, done in enumerate(settled) if not done)
+            if due > now:
+                self.sleep(min(due - now, deadline - now))
+                now = self.clock()
+            # Everything due now, or soon enough that one round serves it too; at the deadline, one last look at all.
+            horizon = now + min_interval / 2 if now < deadline else float('inf')
+            pending = [i for i, done in enumerate(settled) if not done and tracks[i].due <= horizon]
+            if not pending:
+                continue
             try:
-                fresh = refresh([current[i] for i in pending])
+                fresh = refresh([current[i] for i in pending], level)
             except (TransientError, RateLimitedError) as exc:
                 errors += 1
                 last_error = exc.msg
                 if errors >= self.max_errors:
                     raise
-                interval = min(max_interval, interval * 2)
+                for i in pending:
+                    tracks[i].interval = min(max_interval, tracks[i].interval * 2)
+                    tracks[i].due = now + tracks[i].interval
                 continue
             polls += 1
             errors = 0
             last_error = None
-            changed = False
+            seen_at = self.epoch()
             for i, execution in zip(pending, fresh):
-                changed = changed or _fingerprint(execution) != _fingerprint(current[i])
+                changed = _fingerprint(execution) != _fingerprint(current[i])
                 current[i] = execution
                 satisfied[i] = condition(execution)
                 settled[i] = satisfied[i] or execution.terminal
-            interval = min_interval if changed else min(max_interval, interval * 1.5)
-        return WaitOutcome(current, satisfied, False, self.clock() - start, polls, last_error)
+                if execution.terminal and execution.ended_epoch is not None:
+                    lag = max(0.0, seen_at - execution.ended_epoch)
+                self._schedule(tracks[i], execution, changed, self.clock(), seen_at, min_interval, max_interval)
+        return WaitOutcome(current, satisfied, False, self.clock() - start, polls, last_error, lag)
+
+    @staticmethod
+    def _done(satisfied: t.List[bool], settled: t.List[bool], mode: str) -> bool:
+        return all(settled) or (mode == 'any' and any(satisfied))
+
+    @staticmethod
+    def _schedule(track: _Track, execution: Execution, changed: bool, now: float, epoch: float,
+                  min_interval: float, max_interval: float) -> None:
+        """Set when `execution` is polled next (see the module docstring)."""
+        if execution.expected_end is not None:
+            left = execution.expected_end + _AFTER_END - epoch
+            if left > 0:
+                track.late_polls = 0
+                track.interval = min_interval
+                track.due = now + min(max_interval, max(left, min_interval / 4))
+                return
+            track.late_polls += 1
+            if track.late_polls > _DENSE_WINDOW:
+                track.interval = min(max_interval, track.interval * 1.5)
+            track.due = now + track.interval
+            return
+        track.interval = min_interval if changed else min(max_interval, track.interval * 1.5)
+        track.due = now + track.interval
 
 
 def _fingerprint(execution: Execution) -> t.Tuple[t.Any, ...]:

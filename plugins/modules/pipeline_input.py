@@ -199,6 +199,18 @@ timed_out:
   returned: when the task waited
   type: bool
   sample: false
+polls:
+  description: How many rounds of reads the wait took.
+  returned: when the task waited
+  type: int
+  sample: 4
+detection_lag:
+  description:
+    - Seconds between the moment the vendor says the (last) execution ended and the poll that saw it; V(null) when the
+      vendor does not say when it ended, or it did not end during the wait.
+  returned: when the task waited
+  type: float
+  sample: 0.6
 input:
   description: The gate that was answered (or would be, in check mode), as listed in RV(execution.pending_inputs).
   returned: when a gate was answered
@@ -210,8 +222,9 @@ import dataclasses
 
 from ansible_collections.cicd.pipelines.plugins.module_utils._backends._base import Operation
 from ansible_collections.cicd.pipelines.plugins.module_utils._errors import ValidationError
-from ansible_collections.cicd.pipelines.plugins.module_utils._model import Execution, PendingInput, Status
+from ansible_collections.cicd.pipelines.plugins.module_utils._model import Execution, Level, PendingInput, Status
 from ansible_collections.cicd.pipelines.plugins.module_utils._module import PipelineModule
+from ansible_collections.cicd.pipelines.plugins.module_utils._poller import Condition
 
 
 def run(module: PipelineModule) -> dict:
@@ -226,9 +239,8 @@ def run(module: PipelineModule) -> dict:
 
     gate = pick(execution)
     if gate is None and params['gate_timeout'] > 0 and not execution.terminal:
-        outcome = module.poller.wait([execution], module.refresh, lambda e: pick(e) is not None,
-                                     timeout=params['gate_timeout'], min_interval=params['wait_interval'],
-                                     max_interval=params['wait_max_interval'])
+        outcome = module.wait([execution], Condition(lambda e: pick(e) is not None, Level.FULL),
+                              timeout=params['gate_timeout'])
         execution = outcome.executions[0]
         gate = pick(execution)
     if gate is None:

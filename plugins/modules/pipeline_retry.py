@@ -162,6 +162,18 @@ timed_out:
   returned: when the task waited
   type: bool
   sample: false
+polls:
+  description: How many rounds of reads the wait took.
+  returned: when the task waited
+  type: int
+  sample: 4
+detection_lag:
+  description:
+    - Seconds between the moment the vendor says the (last) execution ended and the poll that saw it; V(null) when the
+      vendor does not say when it ended, or it did not end during the wait.
+  returned: when the task waited
+  type: float
+  sample: 0.6
 '''
 
 from ansible_collections.cicd.pipelines.plugins.module_utils._backends._base import Operation

@@ -21,7 +21,7 @@ import typing as t
 
 from .._errors import AmbiguousOutcomeError, UnsupportedOperation, ValidationError
 from .._http import ResponsePolicy, RetryPolicy, Transport
-from .._model import (Execution, InputParameter, LogTail, PendingInput, PipelineInfo, StartRequest, Status,
+from .._model import (Execution, InputParameter, Level, LogTail, PendingInput, PipelineInfo, StartRequest, Status,
                       check_values)
 from .._options import Connection, secret_values
 
@@ -208,8 +208,9 @@ class Backend(abc.ABC):
     def get(self, execution: Execution) -> Execution:
         """The current state of the execution `execution` addresses (it may be a stub: pipeline + id/scope)."""
 
-    def get_many(self, executions: t.Sequence[Execution]) -> t.List[Execution]:
-        """Current state of many executions, in order. Backends may batch requests here."""
+    def get_many(self, executions: t.Sequence[Execution], level: Level = Level.FULL) -> t.List[Execution]:
+        """Current state of many executions, in order, read at least to `level` (a poll asks for the least
+        that decides its condition). Backends batch requests here where the vendor's API allows."""
         return [self.get(e) for e in executions]
 
     @abc.abstractmethod

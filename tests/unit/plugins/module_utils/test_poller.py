@@ -25,7 +25,8 @@ from ansible_collections.cicd.pipelines.plugins.module_utils._model import (
     Stage,
     Status,
 )
-from ansible_collections.cicd.pipelines.plugins.module_utils._poller import Poller, make_condition
+from ansible_collections.cicd.pipelines.plugins.module_utils._model import Level
+from ansible_collections.cicd.pipelines.plugins.module_utils._poller import Condition, Poller, make_condition
 
 TERMINAL_NAMES = {'succeeded', 'unstable', 'failed', 'aborted', 'rejected', 'expired', 'skipped'}
 
@@ -46,9 +47,11 @@ class Script:
     def __init__(self, *steps: t.Any) -> None:
         self.steps = list(steps)
         self.calls: t.List[t.List[str]] = []
+        self.levels: t.List[t.Any] = []
 
-    def __call__(self, executions: t.List[Execution]) -> t.List[Execution]:
+    def __call__(self, executions: t.List[Execution], level: t.Any = None) -> t.List[Execution]:
         self.calls.append([e.id for e in executions])
+        self.levels.append(level)
         step = self.steps.pop(0)
         if isinstance(step, Exception):
             raise step
@@ -57,7 +60,8 @@ class Script:
 
 
 def poller(fake_clock: t.Any, max_errors: int = 5) -> Poller:
-    return Poller(clock=fake_clock, sleep=fake_clock.sleep, max_errors=max_errors)
+    # The fake clock serves as both clocks: expected ends and end times below are on its scale.
+    return Poller(clock=fake_clock, sleep=fake_clock.sleep, max_errors=max_errors, epoch=fake_clock)
 
 
 def wait(fake_clock, executions, refresh, condition=None, timeout=600.0, min_interval=2.0, max_interval=10.0,
@@ -289,3 +293,71 @@ def test_wait_until_that_fails_on_a_record_is_a_validation_error():
     with pytest.raises(ValidationError) as info:
         condition(ex('running'))
     assert 'wait_until could not be evaluated' in info.value.msg
+
+
+# Schedule from the vendor's estimate, read levels, modes, detection lag -------------------------------
+
+
+def timed(status: str, expected_end: t.Optional[float] = None, ended: t.Optional[float] = None, id: str = '1') -> Execution:
+    execution = ex(status, id=id)
+    execution.expected_end, execution.ended_epoch = expected_end, ended
+    return execution
+
+
+def test_with_an_estimate_it_looks_soon_then_at_the_cap_then_just_after_the_expected_end(fake_clock):
+    """A 60-second execution with an exact estimate: 3 polls, the end seen half a second after it."""
+    start = fake_clock()
+    end = start + 60
+    refresh = Script([timed('running', end)], [timed('running', end)], [timed('succeeded', end, ended=end)])
+    outcome = wait(fake_clock, [timed('running', end)], refresh, min_interval=2.0, max_interval=30.0)
+    assert fake_clock.sleeps == [2.0, 30.0, pytest.approx(28.5)]
+    assert outcome.polls == 3
+    assert outcome.detection_lag == pytest.approx(0.5)
+
+
+def test_past_the_estimate_it_polls_densely_then_backs_off_to_the_cap(fake_clock):
+    end = fake_clock() + 10
+    steps = [[timed('running', end)] for _ in range(9)] + [[timed('failed', end)]]
+    outcome = wait(fake_clock, [timed('running', end)], Script(*steps), min_interval=2.0, max_interval=5.0)
+    assert fake_clock.sleeps == [2.0, 5.0, pytest.approx(3.5), 2.0, 2.0, 2.0, 3.0, 4.5, 5.0, 5.0]
+    assert outcome.satisfied == [True] and outcome.detection_lag is None  # no end time known: no lag
+
+
+def test_a_long_estimate_never_sleeps_longer_than_the_cap(fake_clock):
+    end = fake_clock() + 600
+    steps = [[timed('running', end)] for _ in range(3)] + [[timed('succeeded', end)]]
+    wait(fake_clock, [timed('running', end)], Script(*steps), min_interval=2.0, max_interval=30.0)
+    assert max(fake_clock.sleeps) == 30.0
+
+
+@pytest.mark.parametrize('wait_for, until, level', [
+    (None, None, Level.STATUS),
+    (['succeeded', 'failed'], None, Level.STATUS),
+    (['waiting', 'succeeded'], None, Level.STAGES),
+    (None, "status == 'succeeded'", Level.FULL),
+])
+def test_a_poll_reads_only_the_level_its_condition_needs(fake_clock, wait_for, until, level):
+    refresh = Script([ex('succeeded')])
+    wait(fake_clock, [ex('running')], refresh, make_condition(wait_for, until))
+    assert refresh.levels == [level]
+
+
+def test_any_mode_ends_when_one_execution_meets_the_condition(fake_clock):
+    refresh = Script([ex('running', 'a'), ex('succeeded', 'b'), ex('running', 'c')])
+    outcome = poller(fake_clock).wait([ex('running', 'a'), ex('running', 'b'), ex('running', 'c')], refresh,
+                                      make_condition(), timeout=60, min_interval=2.0, max_interval=10.0, mode='any')
+    assert outcome.satisfied == [False, True, False] and outcome.timed_out is False and outcome.polls == 1
+
+
+def test_executions_are_polled_when_each_is_due_not_all_at_every_round(fake_clock):
+    """One execution expected to end in 10 s, one in 100 s: the second is not read at every round."""
+    start = fake_clock()
+    soon, later = timed('running', start + 10, id='a'), timed('running', start + 100, id='b')
+    refresh = Script([timed('running', start + 10, id='a'), timed('running', start + 100, id='b')],
+                     [timed('succeeded', start + 10, id='a')],
+                     [timed('running', start + 100, id='b')], [timed('running', start + 100, id='b')],
+                     [timed('succeeded', start + 100, id='b')])
+    outcome = poller(fake_clock).wait([soon, later], refresh, Condition(lambda e: e.terminal, Level.STATUS), timeout=600,
+                                      min_interval=2.0, max_interval=30.0)
+    assert refresh.calls == [['a', 'b'], ['a'], ['b'], ['b'], ['b']]
+    assert outcome.all_satisfied

@@ -36,6 +36,10 @@ class FakeClock:
     def monotonic(self) -> float:
         return self.now
 
+    def epoch(self) -> float:
+        """Wall-clock time that moves with `now` (for detection lags)."""
+        return self.now + 1_700_000_000.0
+
     def sleep(self, seconds: float) -> None:
         assert seconds >= 0
         self.sleeps.append(seconds)
@@ -46,7 +50,7 @@ class FakeClock:
 def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     fake_clock = FakeClock()
     # Poller's clock and sleep are default arguments: every Poller the module base builds uses these.
-    monkeypatch.setattr(Poller.__init__, '__defaults__', (fake_clock.monotonic, fake_clock.sleep, 5))
+    monkeypatch.setattr(Poller.__init__, '__defaults__', (fake_clock.monotonic, fake_clock.sleep, 5, fake_clock.epoch))
     return fake_clock
 
 

@@ -170,7 +170,7 @@ def test_status_choices_are_the_normalised_statuses(name):
 def test_wait_results_are_documented(name):
     returned = docs(name)['RETURN']
 
-    assert {'execution', 'elapsed', 'timed_out'} <= set(returned)
+    assert {'execution', 'elapsed', 'timed_out', 'polls', 'detection_lag'} <= set(returned)
 
 
 @pytest.mark.parametrize('name', MODULES)

@@ -275,7 +275,7 @@ def toy(monkeypatch: pytest.MonkeyPatch, clock: t.Any) -> t.Iterator[t.Any]:
             def sleep(seconds: float) -> None:
                 clock.sleep(seconds)
                 sim.advance(seconds)
-            monkeypatch.setattr(Poller.__init__, '__defaults__', (clock.monotonic, sleep, 5))
+            monkeypatch.setattr(Poller.__init__, '__defaults__', (clock.monotonic, sleep, 5, clock.epoch))
             sim.connection = {'vendor': 'toy', 'api_url': sim.jenkins_url[:-len('/jenkins')] + '/toy', 'api_token': TOKEN}
             yield sim
     finally:
