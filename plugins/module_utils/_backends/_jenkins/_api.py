@@ -33,8 +33,9 @@ BUILDS_TREE = ('jobs[name],builds[number,result,building,inProgress,description,
                'actions[parameters[name,value],causes[_class,shortDescription]]]{0,50},' + _PARAM_DEFS)
 QUEUE_TREE = ('items[id,_class,why,inQueueSince,task[name,url],params,'
               'actions[parameters[name,value],causes[_class,shortDescription]]]')
-BUILD_TREE = ('number,result,building,inProgress,description,timestamp,duration,queueId,displayName,'
-              'actions[parameters[name,value],causes[_class,shortDescription]]')
+BUILD_FIELDS = ('number,result,building,inProgress,description,timestamp,duration,estimatedDuration,queueId,'
+                'displayName,actions[parameters[name,value],causes[_class,shortDescription]]')
+BUILD_TREE = BUILD_FIELDS
 LAST_BUILD_TREE = 'jobs[name],lastBuild[number]'
 QUEUE_IDS_TREE = 'jobs[name],builds[number,queueId]{0,50}'
 

@@ -13,6 +13,7 @@ Kept apart from the writes (`_backend.py`) only for size; `JenkinsBackend` is th
 from __future__ import annotations
 
 import collections
+import concurrent.futures
 import dataclasses
 import html
 import re
@@ -20,9 +21,9 @@ import typing as t
 
 from ..._errors import InvalidState, NotFoundError, ValidationError
 from ..._http import Authenticator, BasicAuth, ResponsePolicy, Transport
-from ..._model import Execution, InputParameter, LogTail, PipelineInfo, StartRequest, Status
+from ..._model import Execution, InputParameter, Level, LogTail, PipelineInfo, StartRequest, Status
 from .._base import Backend, Connection
-from ._api import (BUILD_TREE, BUILDS_TREE, JOB_TREE, LAST_BUILD_TREE, QUEUE_IDS_TREE, QUEUE_TREE, JenkinsApi,
+from ._api import (BUILD_FIELDS, BUILD_TREE, BUILDS_TREE, JOB_TREE, LAST_BUILD_TREE, QUEUE_IDS_TREE, QUEUE_TREE, JenkinsApi,
                    JenkinsResponses, build_path, job_name_from_url, job_path, same_job)
 from ._records import (KEY_PARAMETER, build_record, carried_key, class_tail, continues, job_definitions,
                        job_parameter, parameters_of, queue_record, same_parameters)
@@ -30,6 +31,10 @@ from ._records import (KEY_PARAMETER, build_record, carried_key, class_tail, con
 # Items whose JSON has `jobs`: folders, multibranch projects, organisation folders.
 _FOLDER_WORDS = ('Folder', 'OrganizationFolder', 'WorkflowMultiBranchProject')
 _MARKUP = re.compile(r'<[^>]+>')
+# Reads in flight at once when many builds are read one by one (one HTTP session, a few connections).
+_WORKERS = 8
+# Builds a job may have started since the last look, added to the build-list window of a batched poll.
+_WINDOW_SLACK = 5
 # Scope keys the backend itself sets on a record; a refreshed record keeps them.
 _KEPT_SCOPE = ('coalesced', 'retry_of')
 
@@ -74,6 +79,8 @@ class JenkinsReads(Backend):
         self._jobs: t.Dict[str, JobInfo] = {}
         # The scan find_started made, reused by the start that follows as its "before" snapshot.
         self._last_scan: t.Dict[str, Scan] = {}
+        # Job -> the newest build number seen, to size the build-list window of the next batched poll.
+        self._newest: t.Dict[str, int] = {}
         # Password defaults of pending gates (wfapi returns them in clear text): sent when the answer
         # leaves them out, never put into a record.
         self._gate_secrets: t.Dict[t.Tuple[str, int, str], t.Dict[str, str]] = {}
@@ -163,15 +170,19 @@ class JenkinsReads(Backend):
 
     # Executions -------------------------------------------------------------------------------
 
-    def get(self, execution: Execution) -> Execution:
+    def get(self, execution: Execution, level: Level = Level.FULL) -> Execution:
         if execution.id is not None:
-            record = self._get_build(execution.pipeline, self._number(execution))
+            record = self._get_build(execution.pipeline, self._number(execution), level)
         else:
             queue_id = execution.scope.get('queue_id')
             if queue_id is None:
                 raise ValidationError('jenkins: the execution has neither a build number (id) nor a queue id '
                                       '(scope.queue_id); pass the execution record an earlier task returned')
-            record = self._get_queued(execution.pipeline, int(queue_id))
+            record = self._get_queued(execution.pipeline, int(queue_id), level)
+        return self._keep_scope(execution, record)
+
+    @staticmethod
+    def _keep_scope(execution: Execution, record: Execution) -> Execution:
         for key in _KEPT_SCOPE:
             if key in execution.scope:
                 record.scope.setdefault(key, execution.scope[key])
@@ -179,13 +190,78 @@ class JenkinsReads(Backend):
             record.previous_id = str(record.scope['retry_of'])
         return record
 
+    def get_many(self, executions: t.Sequence[Execution], level: Level = Level.FULL) -> t.List[Execution]:
+        """Many executions at once. Polls (below Level.FULL) read each job's builds in one request per job
+        (`builds[...]{0,N}`) and every queued item from one queue read; stages, where a poll needs them,
+        and full records are read per build, a few at a time."""
+        if level == Level.FULL or len(executions) < 2:
+            return self._each(executions, lambda e: self.get(e, level))
+        found: t.Dict[int, Execution] = {}
+        queued = [i for i, e in enumerate(executions) if e.id is None]
+        if len(queued) > 1:
+            found.update(self._queued_batch(executions, queued, level))
+        by_job: t.Dict[str, t.List[int]] = {}
+        for i, execution in enumerate(executions):
+            if execution.id is not None:
+                by_job.setdefault(execution.pipeline, []).append(i)
+        for pipeline, indexes in by_job.items():
+            if len(indexes) > 1:
+                found.update(self._builds_batch(pipeline, executions, indexes, level))
+        rest = [i for i in range(len(executions)) if i not in found]
+        for i, record in zip(rest, self._each([executions[i] for i in rest], lambda e: self.get(e, level))):
+            found[i] = record
+        return [self._keep_scope(executions[i], found[i]) for i in range(len(executions))]
+
+    def _each(self, executions: t.Sequence[Execution], read: t.Callable[[Execution], Execution]) -> t.List[Execution]:
+        """`read` for each execution, in order, at most _WORKERS at a time over the one HTTP session."""
+        if len(executions) < 2:
+            return [read(e) for e in executions]
+        with concurrent.futures.ThreadPoolExecutor(max_workers=min(_WORKERS, len(executions))) as pool:
+            return list(pool.map(read, executions))
+
+    def _queued_batch(self, executions: t.Sequence[Execution], indexes: t.List[int],
+                      level: Level) -> t.Dict[int, Execution]:
+        """Queued items still in the queue, from one queue read; items that left are read one by one."""
+        queue = self.api.get_json('/queue/api/json', 'read the build queue', QUEUE_TREE) or {}
+        items = {int(i['id']): i for i in queue.get('items') or [] if isinstance(i, dict) and i.get('id') is not None}
+        found = {}
+        for i in indexes:
+            execution = executions[i]
+            item = items.get(int(execution.scope.get('queue_id', -1)))
+            if item is not None and same_job((item.get('task') or {}).get('url'), execution.pipeline):
+                record = queue_record(execution.pipeline, self.api.url(job_path(execution.pipeline) + '/'), item)
+                record.level = level
+                found[i] = record
+        return found
+
+    def _builds_batch(self, pipeline: str, executions: t.Sequence[Execution], indexes: t.List[int],
+                      level: Level) -> t.Dict[int, Execution]:
+        """The builds `indexes` of one job from one read of its build list.
+
+        Jenkins lists builds newest first and `{0,N}` takes the first N, so N must reach from the newest
+        build down to the oldest one wanted; the newest number seen in the last round is the guess (a few
+        more for builds started since). Builds outside the window are left for a read of their own.
+        """
+        numbers = {i: self._number(executions[i]) for i in indexes}
+        newest = max(self._newest.get(pipeline, 0), *numbers.values())
+        window = newest - min(numbers.values()) + 1 + _WINDOW_SLACK
+        data = self._job_json(pipeline, 'lastBuild[number],builds[%s]{0,%d}' % (BUILD_FIELDS, window))
+        last = (data.get('lastBuild') or {}).get('number')
+        if isinstance(last, int):
+            self._newest[pipeline] = last
+        builds = {int(b['number']): b for b in data.get('builds') or [] if isinstance(b, dict) and b.get('number') is not None}
+        wanted = [i for i in indexes if numbers[i] in builds]
+        reads = self._each([executions[i] for i in wanted],
+                           lambda e: self._get_build(pipeline, self._number(e), level, builds[self._number(e)]))
+        return dict(zip(wanted, reads))
+
     def latest(self, pipeline: str) -> t.Optional[Execution]:
         last = self._job_json(pipeline, LAST_BUILD_TREE).get('lastBuild')
         if not isinstance(last, dict) or last.get('number') is None:
             return None
         return self._get_build(pipeline, int(last['number']))
 
-    def _get_queued(self, pipeline: str, queue_id: int) -> Execution:
+    def _get_queued(self, pipeline: str, queue_id: int, level: Level = Level.FULL) -> Execution:
         operation = 'read queue item %d of job %r' % (queue_id, pipeline)
         item = self.api.get_json_or_none('/queue/item/%d/api/json' % queue_id, operation)
         if not isinstance(item, dict):
@@ -193,7 +269,7 @@ class JenkinsReads(Backend):
             # the build remembers where it came from in `queueId`.
             for build in self._job_json(pipeline, QUEUE_IDS_TREE).get('builds') or []:
                 if build.get('queueId') == queue_id:
-                    return self._get_build(pipeline, int(build['number']))
+                    return self._get_build(pipeline, int(build['number']), level)
             raise NotFoundError('jenkins: queue item %d of job %r no longer exists (Jenkins forgets queue items 5 '
                                 'minutes after they leave the queue) and none of the job\'s last 50 builds came '
                                 'from it' % (queue_id, pipeline), status=404)
@@ -202,29 +278,38 @@ class JenkinsReads(Backend):
             raise ValidationError('jenkins: queue item %d belongs to job %r, not %r' % (queue_id, owner, pipeline))
         executable = item.get('executable')
         if isinstance(executable, dict) and executable.get('number') is not None:
-            return self._get_build(pipeline, int(executable['number']))
-        return queue_record(pipeline, self.api.url(job_path(pipeline) + '/'), item)
+            return self._get_build(pipeline, int(executable['number']), level)
+        record = queue_record(pipeline, self.api.url(job_path(pipeline) + '/'), item)
+        record.level = Level.FULL  # a queue item has nothing more to read
+        return record
 
-    def _get_build(self, pipeline: str, number: int) -> Execution:
+    def _get_build(self, pipeline: str, number: int, level: Level = Level.FULL,
+                   build: t.Optional[t.Mapping[str, t.Any]] = None) -> Execution:
+        """Build `number` read to `level`: its build JSON (unless `build` holds it already), its stages
+        (Stage View) from Level.STAGES on, and its pending gates' definitions at Level.FULL."""
         path = build_path(pipeline, number)
         operation = 'read build #%d of job %r' % (number, pipeline)
-        try:
-            build = self.api.get_json(path + '/api/json', operation, BUILD_TREE)
-        except NotFoundError as exc:
-            raise NotFoundError('jenkins: build #%d of job %r not found (HTTP %s)' % (number, pipeline, exc.status),
-                                status=exc.status, vendor_message=exc.vendor_message)
+        if build is None:
+            try:
+                build = self.api.get_json(path + '/api/json', operation, BUILD_TREE)
+            except NotFoundError as exc:
+                raise NotFoundError('jenkins: build #%d of job %r not found (HTTP %s)' % (number, pipeline, exc.status),
+                                    status=exc.status, vendor_message=exc.vendor_message)
         wfapi = pending = None
         # Stages and gates come from the Pipeline Stage View REST API; freestyle builds have none.
-        if class_tail(build) in ('', 'WorkflowRun'):
+        pipeline_run = class_tail(build) in ('', 'WorkflowRun')
+        if pipeline_run and level >= Level.STAGES:
             wfapi = self.api.get_json_or_none(path + '/wfapi/describe', operation)
             if not isinstance(wfapi, dict):
                 wfapi = None
-        if wfapi is not None and (wfapi.get('status') == 'PAUSED_PENDING_INPUT'
-                                  or 'pendingInputActions' in (wfapi.get('_links') or {})):
+        if level == Level.FULL and wfapi is not None and (wfapi.get('status') == 'PAUSED_PENDING_INPUT'
+                                                          or 'pendingInputActions' in (wfapi.get('_links') or {})):
             pending = self.api.get_json_or_none(path + '/wfapi/pendingInputActions', operation)
             pending = pending if isinstance(pending, list) else []
             self._remember_gates(pipeline, number, pending)
-        return build_record(pipeline, self.api.url(path + '/'), build, wfapi, pending)
+        record = build_record(pipeline, self.api.url(path + '/'), build, wfapi, pending)
+        record.level = level if pipeline_run else Level.FULL
+        return record
 
     def _remember_gates(self, pipeline: str, number: int, pending: t.Sequence[t.Any]) -> None:
         for action in pending:

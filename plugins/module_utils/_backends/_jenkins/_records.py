@@ -339,9 +339,18 @@ def build_record(pipeline: str, url: str, build: t.Mapping[str, t.Any], wfapi: t
         duration = wfapi['durationMillis'] / 1000.0
     scope = {'queue_id': build['queueId']} if build.get('queueId') is not None else {}
     number = int(build['number'])
-    return Execution(vendor=VENDOR, pipeline=pipeline, id=str(number), number=number, status=status,
-                     vendor_status=word, url=url, started_at=iso_from_millis(started), finished_at=finished,
-                     duration=duration, stages=stages, pending_inputs=gates, parameters=user_parameters(values),
-                     idempotency_key=carried_key(values, build.get('description')),
-                     previous_id=previous_of(build, values), scope=scope,
-                     raw={'build': build, 'wfapi': wfapi, 'pending_inputs': pending})
+    execution = Execution(vendor=VENDOR, pipeline=pipeline, id=str(number), number=number, status=status,
+                          vendor_status=word, url=url, started_at=iso_from_millis(started), finished_at=finished,
+                          duration=duration, stages=stages, pending_inputs=gates, parameters=user_parameters(values),
+                          idempotency_key=carried_key(values, build.get('description')),
+                          previous_id=previous_of(build, values), scope=scope,
+                          raw={'build': build, 'wfapi': wfapi, 'pending_inputs': pending})
+    if started:
+        # Run.getEstimatedDuration: the job's recent successful builds (-1: none yet). Precise end times for
+        # the detection lag come from the millisecond fields, not the rendered ISO strings.
+        estimate = build.get('estimatedDuration')
+        if not status.terminal and isinstance(estimate, (int, float)) and estimate > 0:
+            execution.expected_end = (started + estimate) / 1000.0
+        if status.terminal and build.get('duration'):
+            execution.ended_epoch = (started + build['duration']) / 1000.0
+    return execution
