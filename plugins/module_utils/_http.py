@@ -253,7 +253,9 @@ class ResponsePolicy:
             self._reset_at = value if value > 10 ** 9 else now + value
 
     def sent(self, now: float) -> None:
-        """A request is about to go out (counted against `budget`)."""
+        """A request is about to go out (counted against `budget`; a window that has reset is forgotten)."""
+        if self._reset_at is not None and self._reset_at <= now:
+            self._remaining = self._reset_at = None
         if self.budget is not None:
             self._sent.append(now)
             while len(self._sent) > self.budget[0]:
@@ -269,8 +271,6 @@ class ResponsePolicy:
             if left > 0:
                 # Spread what is left over the rest of the window; at zero, wait for the window to reset.
                 wait = left if self._remaining == 0 else left / (self._remaining + 1)
-            else:
-                self._remaining = self._reset_at = None
         if self.budget is not None and len(self._sent) >= self.budget[0]:
             wait = max(wait, self._sent[0] + self.budget[1] - now)
         return max(0.0, wait)
@@ -343,7 +343,8 @@ class Transport:
             if self.auth is not None:
                 self.auth.apply(outgoing)  # every attempt: a signature covers this attempt's date
             try:
-                response = self._send(method, path, params=params, data=outgoing.body or None,
+                # What the authenticator saw (and may have changed) is what is sent.
+                response = self._send(method, outgoing.url, params=outgoing.params, data=outgoing.body or None,
                                       headers=outgoing.headers, allow_redirects=allow_redirects)
             except _Broken as exc:  # before _NotSent, its base class: the request may have been acted on
                 if not idempotent:

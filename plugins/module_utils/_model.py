@@ -244,6 +244,12 @@ class Execution:
         if missing:
             raise ValueError('execution is missing %s; pass the whole execution record returned by an earlier '
                              'cicd.pipelines task' % ', '.join(missing))
+        for key in ('parameters', 'scope'):
+            if data.get(key) is not None and not isinstance(data[key], t.Mapping):
+                raise ValueError('execution.%s must be a mapping, got %s; pass the whole execution record returned by '
+                                 'an earlier cicd.pipelines task' % (key, type(data[key]).__name__))
+        if data.get('id') is not None and not isinstance(data['id'], (str, int)):
+            raise ValueError('execution.id must be a string, got %s' % type(data['id']).__name__)
         status = data.get('status') or Status.UNKNOWN.value
         return cls(
             vendor=str(data['vendor']),

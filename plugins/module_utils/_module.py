@@ -27,7 +27,7 @@ from ._backends._base import Backend, Operation
 from ._errors import PipelineError, UnsuccessfulExecution, ValidationError, WaitTimeout
 from ._http import HAS_REQUESTS, REDACTED, REQUESTS_IMPORT_ERROR
 from ._model import DEFAULT_FAIL_ON, STATUS_NAMES, UNSUCCESSFUL, Execution, Level, StartRequest, Status
-from ._options import OPTIONS, argument_spec
+from ._options import GENERIC_NAMES, OPTIONS, argument_spec
 from ._poller import Condition, Poller, WaitOutcome, make_condition
 from ._registry import VENDORS, backend_class, resolve_connection
 
@@ -101,9 +101,15 @@ class PipelineModule:
         return self.module.check_mode
 
     @property
+    def task_vendor(self) -> t.Optional[str]:
+        """The task's own vendor: the `vendor` option, else the vendor of the `execution` record; None when
+        neither is given (a pipeline_info over `executions` reads each record with its own vendor)."""
+        return self.params.get('vendor') or _record_vendor(self.params.get('execution'))
+
+    @property
     def vendor(self) -> str:
-        """The task's vendor: the `vendor` option, else the vendor of the `execution` record given."""
-        vendor = self.params.get('vendor') or _record_vendor(self.params.get('execution'))
+        """The task's own vendor; ValidationError when the task names none."""
+        vendor = self.task_vendor
         if not vendor:
             raise ValidationError('vendor is not set; choose one of: %s (set it on the task, in module_defaults, or '
                                   'pass an execution record, which names its vendor)' % ', '.join(sorted(VENDORS)))
@@ -115,10 +121,14 @@ class PipelineModule:
         return self.backend_for(self.vendor)
 
     def backend_for(self, vendor: str) -> Backend:
-        """The backend of `vendor`, built once per task; the operation is checked against its capabilities."""
+        """The backend of `vendor`, built once per task; the operation is checked against its capabilities.
+
+        The top-level connection options belong to the task's own vendor; any other vendor is configured by
+        `connections[vendor]` and its environment only.
+        """
         if vendor not in self._backends:
             params = dict(self.params)
-            params['vendor'] = self.params.get('vendor') or self.vendor
+            params['vendor'] = self.task_vendor
             resolved = resolve_connection(params, os.environ, vendor)
             for secret in resolved.secrets:
                 self.module.no_log_values.add(secret)
@@ -126,6 +136,21 @@ class PipelineModule:
             backend.require(self.operation)
             self._backends[vendor] = backend
         return self._backends[vendor]
+
+    def _check_task(self) -> None:
+        """What can be refused before anything is read: a task vendor's connection settings, options that
+        belong to no vendor, a negative log_lines."""
+        if (self.params.get('log_lines') or 0) < 0:
+            raise ValidationError('log_lines must be 0 or more, got %s' % self.params['log_lines'])
+        if self.task_vendor:
+            self.backend_for(self.task_vendor)
+            return
+        if not self.params.get('executions'):
+            self.backend_for(self.vendor)  # self.vendor raises: nothing names the vendor
+        given = sorted(n for n in OPTIONS if n not in GENERIC_NAMES and self.params.get(n) is not None)
+        if given:
+            raise ValidationError('%s given but vendor is not set, so no vendor would use %s; set vendor, or put them '
+                                  'in connections under their vendor' % (', '.join(given), 'it' if len(given) == 1 else 'them'))
 
     def backend_of(self, execution: Execution) -> Backend:
         return self.backend_for(execution.vendor)
@@ -151,7 +176,7 @@ class PipelineModule:
         try:
             if self.wants_wait:
                 self.condition = make_condition(self.params.get('wait_for'), self.params.get('wait_until'))
-            self.backend_for(self.vendor)  # connection options and the operation are checked before anything else
+            self._check_task()  # connection options and the operation are checked before anything else
             result = operation(self)
         except PipelineError as exc:
             self._warn_backend()
@@ -206,7 +231,7 @@ class PipelineModule:
         """
         try:
             execution = Execution.from_result(data)
-        except ValueError as exc:
+        except (TypeError, ValueError) as exc:
             raise ValidationError('%s: %s' % (option, exc))
         if execution.vendor not in VENDORS:
             raise ValidationError('%s is a record of vendor %r, which this collection does not support; supported: %s'
@@ -272,7 +297,7 @@ class PipelineModule:
         if execution.id is not None:
             return backend.after_start(execution, request)
         if not execution.terminal:
-            reason = execution.scope.get('queue_reason')
+            reason = backend.waiting_reason(execution)
             self.warn('%s is still queued after %ss%s; pass the returned execution to cicd.pipelines.pipeline_info '
                       'to follow it' % (self.describe(execution), self.params['wait_timeout'],
                                         ' (%s)' % reason if reason else ''))
@@ -351,6 +376,8 @@ class PipelineModule:
                 continue
             if tail is not None:
                 tail.lines = [self._redact(line) for line in tail.lines]
+                tail.source = self._redact(tail.source)
+                tail.url = self._redact(tail.url) if tail.url else tail.url
                 record.log_tail = tail
 
     def render(self, execution: Execution) -> t.Dict[str, t.Any]:

@@ -17,7 +17,7 @@ CLI or SDK reads for them). Everything else is derived from these two tables:
   through `connections` or the environment, which the module base masks at run time);
 - the "vendor X does not use option Y" check, environment fallbacks and required options
   (`_registry.resolve_connection`);
-- the doc-fragment test (tests/unit/plugins/module_utils/test_options.py).
+- the doc-fragment test (tests/unit/plugins/module_utils/test_registry.py).
 
 A vendor listed in `USES` need not have a backend yet: its column documents what it will take,
 and `_registry.VENDORS` says which vendors can be chosen.

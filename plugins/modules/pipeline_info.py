@@ -242,7 +242,9 @@ def _item(module: PipelineModule, item: object) -> Execution:
         execution = module.record(item, 'executions', any_vendor=True)
         module.backend_for(execution.vendor)  # its connection settings are checked before anything is read
         return execution
-    if not module.params['pipeline'] or item in (None, ''):
+    if not isinstance(item, (str, int)) or isinstance(item, bool) or item == '':
+        raise ValidationError('executions: %r is neither an execution record nor an execution id' % (item,))
+    if not module.params['pipeline']:
         raise ValidationError('executions: %r is not an execution record; ids need pipeline' % (item,))
     return Execution(vendor=module.vendor, pipeline=module.params['pipeline'], id=str(item))
 

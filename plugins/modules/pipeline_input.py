@@ -232,6 +232,7 @@ def run(module: PipelineModule) -> dict:
     approve = params['action'] == 'approve'
     if params['parameters'] and not approve:
         raise ValidationError('parameters are only sent with action=approve')
+    backend.check_comment(params['comment'])
     execution = backend.get(module.target())
 
     def pick(current: Execution) -> PendingInput | None:

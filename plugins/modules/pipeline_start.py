@@ -67,6 +67,7 @@ options:
       - A free-text note stored with the execution (see the vendor notes for where it goes).
     type: str
 extends_documentation_fragment:
+  - cicd.pipelines.vendor_notes.start
   - cicd.pipelines.connection
   - cicd.pipelines.wait
   - cicd.pipelines.execution.raw

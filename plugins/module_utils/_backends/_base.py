@@ -54,7 +54,7 @@ class Backend(abc.ABC):
     `in_place` (operations that continue the same execution instead of creating a new one, e.g. a
     Buddy retry), `start_inputs` (vendor-only inputs `pipeline_start` accepts in `start_inputs`,
     declared as typed parameters and checked before anything is sent), `comments` (whether gate
-    answers carry a comment). Its connection options are its column of the option table
+    answers carry a comment), `revisions` (whether a start takes a revision). Its connection options are its column of the option table
     (`_options.USES`).
     """
 
@@ -65,13 +65,15 @@ class Backend(abc.ABC):
     in_place: t.ClassVar[t.FrozenSet[Operation]] = frozenset()
     start_inputs: t.ClassVar[t.Sequence[InputParameter]] = ()
     comments: t.ClassVar[bool] = False
+    # Whether starts take a source revision apart from parameters (pipeline_start's `revision`).
+    revisions: t.ClassVar[bool] = False
 
     def __init__(self, conn: Connection, transport: t.Optional[Transport] = None) -> None:
         self.conn = conn
         self.http = transport or self._transport()
         if transport is not None:
             # A transport made elsewhere (tests, a shared session) still reads and signs as this vendor does.
-            transport.auth = self._authenticator()
+            transport.auth = self._authenticator() or transport.auth
             transport.responses = self._responses()
         # Things the user should know that do not fail the task; the module base shows each once.
         self.warnings: t.List[str] = []
@@ -130,6 +132,10 @@ class Backend(abc.ABC):
                                   % (self.describe(execution), ', '.join(g.id for g in execution.pending_inputs)))
         return execution.pending_inputs[0] if execution.pending_inputs else None
 
+    def waiting_reason(self, execution: Execution) -> t.Optional[str]:
+        """Why a queued execution has not started yet, in the vendor's words, or None."""
+        return None
+
     def same_gate(self, gate_id: str, wanted: str) -> bool:
         """Whether the vendor's gate id `gate_id` is the one the user named `wanted`."""
         return gate_id == wanted
@@ -148,13 +154,20 @@ class Backend(abc.ABC):
         problems = check_values(self.start_inputs, request.start_inputs, 'start_inputs of %s' % self.display_name)
         if problems:
             raise ValidationError('; '.join(problems))
+        if request.revision and not self.revisions:
+            raise ValidationError('%s takes no revision apart from parameters; pass it as a parameter instead (e.g. '
+                                  'parameters: {GIT_REF: ...})' % self.display_name)
+
+    def check_comment(self, comment: t.Optional[str]) -> None:
+        """Refuse a gate comment a vendor does not record (before anything is read or sent)."""
+        if comment and not self.comments:
+            raise ValidationError('%s does not record a comment with a gate answer; leave comment out for it'
+                                  % self.display_name)
 
     def check_answer(self, execution: Execution, gate: PendingInput, approve: bool,
                      values: t.Mapping[str, t.Any], comment: t.Optional[str]) -> None:
         """Refuse a gate answer the vendor cannot take, before anything is sent (also in check mode)."""
-        if comment and not self.comments:
-            raise ValidationError('%s does not record a comment with a gate answer; leave comment out for it'
-                                  % self.display_name)
+        self.check_comment(comment)
         problems = gate.check_answer(values) if approve else []
         if problems:
             raise ValidationError('; '.join(problems), execution=execution)
@@ -172,8 +185,7 @@ class Backend(abc.ABC):
             if request is None:
                 raise ValueError('predict(START) needs the request')
             return Execution(vendor=self.name, pipeline=request.pipeline, status=Status.QUEUED,
-                             url=info.url if info else None, parameters=dict(request.parameters),
-                             idempotency_key=request.key)
+                             parameters=dict(request.parameters), idempotency_key=request.key)
         if current is None:
             raise ValueError('predict(%s) needs the current execution' % operation)
         if operation in (Operation.RESUME, Operation.RETRY):

@@ -57,9 +57,9 @@ class JenkinsBackend(JenkinsReads):
 
     def check_start(self, request: StartRequest, info: PipelineInfo) -> None:
         super().check_start(request, info)
-        if request.revision:
-            raise ValidationError('jenkins: Jenkins has no revision; pass it as a build parameter instead '
-                                  '(e.g. parameters: {GIT_REF: ...})')
+        quiet = request.start_inputs.get('quiet_period')
+        if quiet is not None and int(quiet) < 0:
+            raise ValidationError('start input quiet_period must be 0 seconds or more, got %s' % quiet)
 
     def start(self, request: StartRequest) -> Execution:
         job = self._job(request.pipeline)

@@ -100,6 +100,10 @@ class JenkinsReads(Backend):
             return '%s (queue item %s)' % (execution.pipeline, queue_id)
         return super().describe(execution)
 
+    def waiting_reason(self, execution: Execution) -> t.Optional[str]:
+        """The queue item's `why` (e.g. "In the quiet period. Expires in 4.9 sec")."""
+        return execution.scope.get('queue_reason')
+
     def same_gate(self, gate_id: str, wanted: str) -> bool:
         """The input step upper-cases the first letter of its `id` (InputStep.setId): either spelling matches."""
         return gate_id in (wanted, wanted[:1].upper() + wanted[1:])
@@ -414,9 +418,10 @@ class JenkinsReads(Backend):
         """The failed (else the last) step's log of a Pipeline build, else the end of the console log.
 
         Pipeline builds: the Stage View API names each stage's steps (`execution/node/<stage>/wfapi/describe`,
-        `stageFlowNodes`) and serves one step's log (`execution/node/<step>/wfapi/log`), so only that step's
-        text travels. Other builds (freestyle, or Stage View missing): `consoleText`, streamed, keeping only
-        the last lines in memory.
+        `stageFlowNodes`) and serves the tail of one step's log (`execution/node/<step>/wfapi/log`, at most
+        10 KiB), so only that step's text travels. Other builds (freestyle, or Stage View missing): the whole
+        `consoleText`, of which the last lines are kept (Jenkins serves no tail of it: `progressiveText`
+        starts again at 0 when asked for an offset past the end).
         """
         if execution.id is None:
             return None

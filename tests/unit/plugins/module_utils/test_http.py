@@ -575,15 +575,23 @@ def test_an_error_inside_a_200_body_becomes_a_typed_error_with_the_vendor_messag
 
 
 def test_rate_limit_headers_pace_requests_before_the_limit_is_reached(http_server):
-    """3 requests left in a window that resets in 8 s: the next request waits 8/4 s instead of running
-    into a 429; with none left it waits for the reset."""
-    http_server.queue(http_server.Reply(200, {'X-Rate-Limit-Remaining': '3', 'X-Rate-Limit-Reset': str(int(NOW) + 8)}),
-                      http_server.Reply(200, {'X-Rate-Limit-Remaining': '0', 'X-Rate-Limit-Reset': str(int(NOW) + 8)}),
-                      http_server.Reply(200))
-    transport, sleeps = make_transport(http_server)
-    for _attempt in range(3):
+    """3 requests left in a window that resets in 8 s: the next request waits 8/4 s instead of running into a
+    429; with none left it waits for the rest of the window (8 - 2 s); after the reset nothing waits."""
+    clock = [NOW]
+    sleeps: t.List[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        clock[0] += seconds
+
+    reset = str(int(NOW) + 8)
+    http_server.queue(http_server.Reply(200, {'X-Rate-Limit-Remaining': '3', 'X-Rate-Limit-Reset': reset}),
+                      http_server.Reply(200, {'X-Rate-Limit-Remaining': '0', 'X-Rate-Limit-Reset': reset}),
+                      http_server.Reply(200), http_server.Reply(200))
+    transport = Transport(http_server.url, vendor='buddy', sleep=sleep, now=lambda: clock[0])
+    for _attempt in range(4):
         transport.request('GET', '/x', operation='read x')
-    assert sleeps == [pytest.approx(8 / 4), pytest.approx(8.0)]
+    assert sleeps == [pytest.approx(8 / 4), pytest.approx(6.0)]
 
 
 def test_a_request_budget_paces_a_vendor_without_headers(http_server):

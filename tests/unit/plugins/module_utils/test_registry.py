@@ -360,3 +360,13 @@ def test_connection_fragment_states_the_table_default(option):
 @pytest.mark.parametrize('option', sorted(o.name for o in OPTIONS.values() if o.secret))
 def test_secret_options_say_they_are_never_shown_or_are_keys(option):
     assert 'Never shown' in _described(option) or option == 'access_key'
+
+
+@pytest.mark.parametrize('vendor', sorted(VENDORS))
+def test_every_start_input_a_backend_declares_is_in_the_vendor_notes(vendor):
+    from ansible_collections.cicd.pipelines.plugins.doc_fragments import vendor_notes
+    notes = ' '.join(yaml.safe_load(vendor_notes.ModuleDocFragment.START)['notes'])
+    cls = backend_class(vendor)
+    for parameter in cls.start_inputs:
+        assert 'C(%s)' % parameter.name in notes, '%s: start input %s is not documented' % (vendor, parameter.name)
+    assert 'B(%s)' % cls.display_name in notes

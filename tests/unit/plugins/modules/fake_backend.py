@@ -56,6 +56,7 @@ class FakeBackend(Backend):
     # Like a CI whose rejected gate aborts the run.
     rejected_status = Status.ABORTED
     comments = True
+    revisions = True
 
     def describe(self, execution: Execution) -> str:
         """Queued executions are named by their queue item, as a CI with a build queue does."""

@@ -386,3 +386,16 @@ def test_many_executions_get_their_own_tails(run_module, fake):
 
     assert result['failed'] is True
     assert [e['log_tail'] is None for e in result['executions']] == [True, False]
+
+
+@pytest.mark.parametrize('args, message', [
+    ({'execution': {'vendor': 'jenkins', 'pipeline': PIPELINE, 'id': '1', 'parameters': [1]}},
+     'execution: execution.parameters must be a mapping, got list'),
+    ({'executions': [['a']], 'pipeline': PIPELINE}, "executions: ['a'] is neither an execution record nor an execution id"),
+    ({'pipeline': PIPELINE, 'log_lines': -1}, 'log_lines must be 0 or more, got -1'),
+])
+def test_malformed_input_gets_one_clear_message(run_module, fake, args, message):
+    result = info(run_module, **args)
+
+    assert result['failed'] is True and result['msg'].startswith(message)
+    assert 'unexpected error' not in result['msg'] and fake.reads == []

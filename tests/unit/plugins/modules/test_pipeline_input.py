@@ -179,14 +179,16 @@ def test_a_comment_is_passed_to_the_backend(run_module, fake):
 
 
 @pytest.mark.parametrize('check', [False, True])
-def test_a_comment_for_a_vendor_that_keeps_none_is_refused_before_sending(run_module, fake, monkeypatch, check):
+@pytest.mark.parametrize('pending', [True, False])
+def test_a_comment_for_a_vendor_that_keeps_none_is_refused_before_sending(run_module, fake, monkeypatch, check, pending):
+    """Refused whether or not a gate is pending: it must not pass silently on a run with no gate."""
     monkeypatch.setattr(type(fake), 'comments', False)
-    execution = fake.add_execution(PIPELINE, 'waiting', pending_inputs=[gate('Release')])
+    execution = fake.add_execution(PIPELINE, 'waiting', pending_inputs=[gate('Release')] if pending else [])
 
     result = answer(run_module, execution, comment='ok', check=check)
 
     assert result['failed'] is True and 'does not record a comment' in result['msg']
-    assert fake.writes() == []
+    assert fake.writes() == [] and not any(name == 'get' for name, _args in fake.reads)
 
 
 def test_input_id_of_no_pending_gate_changes_nothing_and_warns(run_module, fake, waiting):

@@ -254,7 +254,7 @@ def test_check_mode_predicts_a_queued_execution_and_writes_nothing(run_module, f
     assert execution['status'] == 'queued' and execution['id'] is None
     assert execution['parameters'] == PARAMS
     assert execution['idempotency_key'] == derive_key(PIPELINE, PARAMS, None)
-    assert execution['url'] == fake.pipelines[PIPELINE].url
+    assert execution['url'] is None  # it does not exist yet: no link to pretend to
     assert fake.writes() == [] and fake.executions == {} and fake.queue == {}
 
 

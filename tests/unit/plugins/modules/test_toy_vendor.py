@@ -297,6 +297,8 @@ def test_a_fifth_vendor_from_the_tests_alone_drives_all_six_modules(run_module, 
     assert predicted['changed'] is True and predicted['execution']['status'] == 'queued' and posts(toy) == []
     refused = call(run_module, toy, pipeline_start, check=True, pipeline=PIPELINE, start_inputs={'quiet_period': 5})
     assert refused['msg'] == 'Toy CI does not take the start input quiet_period; the start inputs it accepts: priority'
+    no_revision = call(run_module, toy, pipeline_start, check=True, pipeline=PIPELINE, revision='v2.0')
+    assert no_revision['msg'].startswith('Toy CI takes no revision apart from parameters')
 
     # start, waiting for the gate
     started = call(run_module, toy, pipeline_start, pipeline=PIPELINE, parameters={'VERSION': '2.0'},
@@ -340,11 +342,15 @@ def test_a_fifth_vendor_from_the_tests_alone_drives_all_six_modules(run_module, 
 def test_the_toy_vendor_gets_the_option_checks_and_environment_of_its_column(run_module, toy, monkeypatch):
     wrong = call(run_module, toy, pipeline_info, pipeline=PIPELINE, workspace='acme')
     assert wrong['msg'] == 'Toy CI does not use workspace; its connection options are: api_url, api_token'
+    orphan = run_module(pipeline_info, {'vendor': None, 'api_url': 'http://x',
+                                        'executions': [{'vendor': 'toy', 'pipeline': PIPELINE, 'id': '1'}]}, connection=False)
+    assert orphan['msg'] == ('api_url given but vendor is not set, so no vendor would use it; set vendor, or put them '
+                             'in connections under their vendor')
     monkeypatch.setenv('TOY_TOKEN', TOKEN)
     latest = run_module(pipeline_info, {'vendor': 'toy', 'api_url': toy.connection['api_url'], 'pipeline': PIPELINE},
                         connection=False)
     assert latest == dict(latest, changed=False, execution=None)
-    assert TOKEN not in latest['_stdout']
+    assert toy.requests(vendor='toy')[-1]['path'].endswith('/runs')  # the token from TOY_TOKEN was accepted
 
 
 def test_one_module_defaults_block_for_two_vendors_and_one_info_task_over_both(run_module, toy):
@@ -361,7 +367,7 @@ def test_one_module_defaults_block_for_two_vendors_and_one_info_task_over_both(r
     assert (build['vendor'], run['vendor']) == ('jenkins', 'toy')
     toy.clear_requests()
 
-    both = task(pipeline_info, executions=[build, run], wait=True, wait_for=['running'])
+    both = task(pipeline_info, vendor=None, executions=[build, run], wait=True, wait_for=['running'])
     assert [(e['vendor'], e['status']) for e in both['executions']] == [('jenkins', 'running'), ('toy', 'running')]
     assert {r['vendor'] for r in toy.requests()} == {'jenkins', 'toy'}
     assert ADMIN_TOKEN not in both['_stdout'] and TOKEN not in both['_stdout']  # no_log reaches into connections

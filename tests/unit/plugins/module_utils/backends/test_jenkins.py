@@ -622,7 +622,7 @@ def test_start_without_location_is_an_error(jenkins: Jenkins) -> None:
 
 
 def test_start_with_revision_is_refused_before_anything_is_sent(jenkins: Jenkins) -> None:
-    with pytest.raises(ValidationError, match='no revision'):
+    with pytest.raises(ValidationError, match='Jenkins takes no revision'):
         jenkins.backend().check_start(request(revision='abc123'), PipelineInfo(pipeline='team/app/deploy'))
     assert jenkins.fake.requests == []
 
