@@ -6,6 +6,7 @@
 #   make test STAGES=sanity SANITY_ARGS="--test pep8"   extra ansible-test arguments
 #                                     (also UNITS_ARGS, INTEGRATION_ARGS, PYTEST_ARGS for contract)
 #   make demo                         install, then run the demo against the embedded simulator
+#   make bench                        install, then run the benchmarks (BENCH_ARGS="--quick" or "--only wait")
 #   make clean                        remove generated files (keeps .venv); make distclean also removes .venv
 #
 # The stage runner is .ci/test.sh; it does not need an activated venv.
@@ -14,7 +15,7 @@ SHELL := /bin/bash
 STAGES ?=
 export STAGES SANITY_ARGS UNITS_ARGS INTEGRATION_ARGS PYTEST_ARGS
 
-.PHONY: help install test demo clean distclean
+.PHONY: help install test demo bench clean distclean
 
 help:
 	@sed -n '1,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
@@ -27,6 +28,9 @@ test:
 
 demo: install
 	PATH="$(CURDIR)/.venv/bin:$$PATH" VIRTUAL_ENV="$(CURDIR)/.venv" bash playbooks/demo.sh
+
+bench: install
+	PATH="$(CURDIR)/.venv/bin:$$PATH" .venv/bin/python -m benchmarks.run $(BENCH_ARGS)
 
 clean:
 	rm -rf tests/output .ansible .pytest_cache dist tests/integration/inventory

@@ -34,7 +34,6 @@ from __future__ import annotations
 import base64
 import collections
 import dataclasses
-import email.utils
 import json as _json
 import random
 import re
@@ -146,6 +145,7 @@ def parse_retry_after(headers: t.Mapping[str, str], now: float) -> t.Optional[fl
         value = value.strip()
         if value.isdigit():
             return float(value)
+        import email.utils  # pylint: disable=import-outside-toplevel  # only for a 429 that names a date
         try:
             moment = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError):

@@ -158,7 +158,7 @@ class Poller:
         current = list(executions)
         satisfied = [condition(e) for e in current]
         settled = [s or e.terminal for s, e in zip(satisfied, current)]
-        tracks = [_Track(min_interval) for _ in current]
+        tracks = [_Track(min_interval) for _unused in current]
         for track in tracks:
             track.due = start + min_interval
         polls = errors = 0

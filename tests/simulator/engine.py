@@ -24,6 +24,20 @@ Contract
   re-runs from the first failed stage, keeps earlier stages' results and counts
   ``Execution.attempts``. Vendors whose retry makes a new run (Jenkins) never call it.
 
+* A pipeline's scenario ``history`` is recreated by every :meth:`Engine.reset` (and so on
+  load): each entry becomes an execution that is already finished, relative to the reset
+  time (the clock does not move): state by result (SUCCESS succeeded, FAILURE failed,
+  UNSTABLE unstable, ABORTED aborted with reason ``stopped``), numbers 1..k in list order
+  (new runs continue at k+1), engine ids in start order across pipelines, no queue time.
+  Its stages are consistent with the result: SUCCESS - all succeeded; UNSTABLE - all ran and
+  the entry's ``stage`` (default: the last) is unstable; FAILURE / ABORTED - the stages
+  before ``stage`` (default: the last) succeeded, ``stage`` failed / was aborted and later
+  ones never ran. The run's ``duration`` is spread over the stages that ran in proportion to
+  their scenario durations (evenly when those are all 0). Gates that were passed were
+  approved at their stage's start with the gate parameters' defaults; an aborted gate stage
+  spent its time waiting. History runs are marked ``history``, do not count toward
+  ``fail_times`` or the created/started counters, and never wait at a gate.
+
 State is advanced lazily: every reader or actor calls :meth:`Engine.sync` (under
 ``Engine.lock``), which replays all due events in time order up to ``clock.now()``.
 No background thread exists, so the same inputs always give the same history.
@@ -35,13 +49,15 @@ import threading
 import typing as t
 
 from .clock import Clock
-from .scenario import PipelineSpec, Scenario, StageSpec
+from .scenario import HistorySpec, PipelineSpec, Scenario, StageSpec
 
 # Execution states and stage statuses, in engine words (vendor modules translate them).
 QUEUED, RUNNING, WAITING = 'queued', 'running', 'waiting'
 SUCCEEDED, UNSTABLE, FAILED, ABORTED, CANCELLED = 'succeeded', 'unstable', 'failed', 'aborted', 'cancelled'
 PENDING, SKIPPED = 'pending', 'skipped'
 TERMINAL = frozenset((SUCCEEDED, UNSTABLE, FAILED, ABORTED, CANCELLED))
+# Engine state of a scenario history entry by its (Jenkins) result.
+HISTORY_STATES = {'SUCCESS': SUCCEEDED, 'FAILURE': FAILED, 'UNSTABLE': UNSTABLE, 'ABORTED': ABORTED}
 
 
 class EngineError(Exception):
@@ -112,6 +128,7 @@ class Execution:
     description: str | None = None
     unstable: bool = False
     attempts: int = 1                     # 1 + the number of in-place retries
+    history: bool = False                 # created finished from the scenario's history (never ran on this clock)
     stages: list[StageRun] = dataclasses.field(default_factory=list)
     vendor_data: dict[str, t.Any] = dataclasses.field(default_factory=dict)
 
@@ -153,7 +170,7 @@ class Execution:
             'reason': self.reason, 'ended_by': self.ended_by, 'parameters': params, 'description': self.description,
             'trigger': dataclasses.asdict(self.trigger), 'submitted_at': stamp(self.submitted_at), 'not_before': stamp(self.not_before),
             'started_at': stamp(self.started_at), 'finished_at': stamp(self.finished_at), 'start_stage': self.start_stage,
-            'attempts': self.attempts,
+            'attempts': self.attempts, 'history': self.history,
             'stages': [{'name': s.name, 'status': s.status, 'started_at': stamp(s.started_at), 'finished_at': stamp(s.finished_at),
                         'paused': round(s.paused, 3), 'error': s.error, 'attempt': s.attempt,
                         'answer': None if s.answer is None else {'approved': s.answer.approved, 'user': s.answer.user, 'at': stamp(s.answer.at),
@@ -199,7 +216,11 @@ class Engine:
 
     # -- lifecycle -------------------------------------------------------------------------
     def reset(self, keep_speed: bool = False) -> None:
-        """Forget all executions and failure counters; speed back to the scenario's (or CLI's)."""
+        """Forget all executions and failure counters; speed back to the scenario's (or CLI's).
+
+        Then recreate every pipeline's scenario history as finished executions ending before
+        the current simulated time (see the module contract); the clock is not advanced.
+        """
         with self.lock:
             self._executions: dict[int, Execution] = {}
             self._active: dict[int, Execution] = {}
@@ -211,6 +232,51 @@ class Engine:
             if not keep_speed:
                 self.clock.set_speed(self.scenario.speed if self._speed_override is None else self._speed_override)
             self._cursor = self.clock.now()
+            self._create_history(self._cursor)
+
+    def _create_history(self, now: float) -> None:
+        """Add the scenario's history entries as finished executions, ids in start order, numbers in list order."""
+        entries: list[tuple[float, int, int, PipelineSpec, HistorySpec]] = []
+        for order, spec in enumerate(self.scenario.pipelines):
+            for index, entry in enumerate(spec.history):
+                entries.append((now - entry.ago - entry.duration, order, index, spec, entry))
+            if spec.history:
+                self._numbers[(spec.vendor, spec.name)] = len(spec.history)
+        for started, _order, index, spec, entry in sorted(entries, key=lambda item: item[:3]):
+            execution = Execution(id=self._next_id, spec=spec, parameters=dict(entry.parameters), trigger=Trigger(kind='user'),
+                                  submitted_at=started, not_before=started, number=index + 1, history=True,
+                                  stages=[StageRun(spec=s) for s in spec.stages])
+            self._next_id += 1
+            self._finish_history(execution, entry, started)
+            self._executions[execution.id] = execution
+
+    @staticmethod
+    def _finish_history(execution: Execution, entry: HistorySpec, started: float) -> None:
+        """Fill in a history execution's times, stages and result (see the module contract)."""
+        state = HISTORY_STATES[entry.result]
+        last = len(execution.stages) - 1 if entry.stage is None or state in (SUCCEEDED, UNSTABLE) else entry.stage
+        ran = execution.stages[:last + 1]
+        weights = [s.spec.duration for s in ran]
+        total = sum(weights)
+        if total <= 0:
+            weights, total = [1.0] * len(ran), float(len(ran))
+        done = 0.0
+        for index, stage in enumerate(ran):
+            stage.started_at = started + entry.duration * done / total
+            done += weights[index]
+            stage.finished_at = started + entry.duration * done / total if index < len(ran) - 1 else started + entry.duration
+            stage.attempt = 1
+            stage.status = state if index == entry.stage else SUCCEEDED
+            gate = stage.spec.gate
+            if gate is not None and stage.status == ABORTED:
+                stage.paused = stage.finished_at - stage.started_at  # stopped while waiting for an answer
+            elif gate is not None:
+                stage.answer = GateAnswer(approved=True, user=None, at=stage.started_at, values={p.name: p.default for p in gate.parameters})
+            if stage.status == FAILED:
+                stage.error = 'script returned exit code 1'
+        execution.started_at, execution.finished_at = started, started + entry.duration
+        execution.state, execution.unstable = state, state == UNSTABLE
+        execution.reason = {FAILED: 'failed', ABORTED: 'stopped'}.get(state)
 
     def load(self, scenario: Scenario) -> None:
         """Replace the scenario (its speed wins over a CLI speed) and reset."""

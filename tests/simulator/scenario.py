@@ -5,7 +5,7 @@ A scenario is a YAML (or JSON) mapping, documented in ``docs/simulator.md``::
     speed: 1.0
     jenkins: {users: [...], crumbs: true, root_url: null}
     pipelines:
-      - {vendor: jenkins, name: team/app/deploy, parameters: [...], stages: [...]}
+      - {vendor: jenkins, name: team/app/deploy, parameters: [...], stages: [...], history: [...]}
 
 The keys the engine understands are parsed into frozen dataclasses here; every other
 top-level key is a vendor section handed untouched to that vendor's API module, and
@@ -28,8 +28,13 @@ FAIL_RESULTS = ('FAILURE', 'UNSTABLE')
 # before the run goes on (e.g. Buddy "pass arguments", Harness runtime inputs).
 GATE_KINDS = ('approval', 'input', 'variables')
 DEFAULT_LOG_LINES = 3
+# Results a history entry may have (Jenkins Result names; the engine maps them to its states).
+HISTORY_RESULTS = ('SUCCESS', 'FAILURE', 'UNSTABLE', 'ABORTED')
+# A history entry without ``ago`` ends this many seconds before the next entry starts (the newest: before the load).
+HISTORY_GAP = 60.0
 _PIPELINE_KEYS = {'vendor', 'name', 'kind', 'declarative', 'disabled', 'concurrent', 'max_concurrent', 'quiet_period',
-                  'parameters', 'stages', 'description'}
+                  'parameters', 'stages', 'description', 'history'}
+_HISTORY_KEYS = {'result', 'duration', 'ago', 'parameters', 'stage'}
 _STAGE_KEYS = {'name', 'duration', 'fail_times', 'fail_result', 'gate', 'log_lines'}
 _GATE_KEYS = {'kind', 'message', 'id', 'ok', 'parameters', 'timeout', 'submitter'}
 
@@ -102,12 +107,32 @@ class StageSpec:
 
 
 @dataclasses.dataclass(frozen=True)
+class HistorySpec:
+    """A run the pipeline has already finished when the scenario is loaded or reset.
+
+    ``result`` is one of :data:`HISTORY_RESULTS`. The run ended ``ago`` (> 0) seconds before the
+    load/reset and took ``duration`` seconds. ``stage`` is the index of the stage that failed
+    (FAILURE), was unstable (UNSTABLE) or was aborted (ABORTED); None for SUCCESS and for a
+    pipeline without stages. ``parameters`` holds a value for every pipeline parameter (defaults
+    filled in, values coerced to the parameter types), as a normal submission would.
+    """
+
+    result: str
+    duration: float
+    ago: float
+    parameters: t.Mapping[str, t.Any] = dataclasses.field(default_factory=dict)
+    stage: int | None = None
+
+
+@dataclasses.dataclass(frozen=True)
 class PipelineSpec:
     """A pipeline (Jenkins job) of one vendor.
 
     ``max_concurrent``: at most that many executions run (or wait at a gate) at once; the
     rest stay queued and start in submission order. None = no limit. ``concurrent: false``
     is the same as ``max_concurrent: 1`` (both are normalised to agree).
+    ``history``: runs that have already finished when the scenario is loaded or reset, oldest
+    first (their start times never decrease in list order).
     """
 
     vendor: str
@@ -121,6 +146,7 @@ class PipelineSpec:
     description: str | None = None
     parameters: tuple[ParameterSpec, ...] = ()
     stages: tuple[StageSpec, ...] = ()
+    history: tuple[HistorySpec, ...] = ()
     extra: t.Mapping[str, t.Any] = dataclasses.field(default_factory=dict)
 
     @property
@@ -236,6 +262,69 @@ def _parse_stage(raw: t.Any, where: str) -> StageSpec:
                      extra={k: v for k, v in raw.items() if k not in _STAGE_KEYS})
 
 
+def _history_value(param: ParameterSpec, value: t.Any, where: str) -> t.Any:
+    """A history parameter value coerced to the parameter's type (a choice must be one of the choices)."""
+    if value is not None and not isinstance(value, (str, int, float, bool)):
+        raise ScenarioError('%s must be a scalar, got %r' % (where, value))
+    coerced = param.coerce(value)
+    if param.type == 'choice' and coerced not in param.choices:
+        raise ScenarioError('%s must be one of %s, got %r' % (where, ', '.join(param.choices), value))
+    return coerced
+
+
+def _parse_history(raw: t.Any, where: str, params: tuple[ParameterSpec, ...], stages: tuple[StageSpec, ...]) -> tuple[HistorySpec, ...]:
+    """Parse a pipeline's ``history`` list; ``where`` names the pipeline.
+
+    Missing ``ago`` values are spread back from the load time, newest last: an entry without
+    ``ago`` ends :data:`HISTORY_GAP` seconds before the next entry starts (the newest entry:
+    before the load). Entries must be listed oldest first (start times never decrease).
+    """
+    items = _list(raw, where + '.history')
+    parsed: list[tuple[str, float, float | None, dict[str, t.Any], int | None]] = []
+    for index, item in enumerate(items):
+        here = '%s.history[%d]' % (where, index)
+        item = _mapping(item, here)
+        unknown = sorted(str(k) for k in item if k not in _HISTORY_KEYS)
+        if unknown:
+            raise ScenarioError('%s: unknown key(s) %s (allowed: %s)' % (here, ', '.join(unknown), ', '.join(sorted(_HISTORY_KEYS))))
+        result = item.get('result')
+        if result not in HISTORY_RESULTS:
+            raise ScenarioError('%s.result must be one of %s, got %r' % (here, ', '.join(HISTORY_RESULTS), result))
+        stage: int | None = None
+        if item.get('stage') is not None:
+            if result == 'SUCCESS':
+                raise ScenarioError('%s.stage is only for FAILURE, UNSTABLE or ABORTED entries' % here)
+            name = _str(item['stage'], here + '.stage')
+            stage = next((i for i, s in enumerate(stages) if s.name == name), None)
+            if stage is None:
+                raise ScenarioError('%s.stage must name a stage of the pipeline, got %r' % (here, name))
+        elif result != 'SUCCESS' and stages:
+            stage = len(stages) - 1
+        ran = stages if stage is None or result == 'UNSTABLE' else stages[:stage + 1]
+        duration = sum(s.duration for s in ran) if item.get('duration') is None else _num(item['duration'], here + '.duration')
+        ago = item.get('ago')
+        if ago is not None and (isinstance(ago, bool) or not isinstance(ago, (int, float)) or ago <= 0):
+            raise ScenarioError('%s.ago must be a number > 0, got %r' % (here, ago))
+        given = dict(_mapping(item.get('parameters') or {}, here + '.parameters'))
+        values: dict[str, t.Any] = {}
+        for param in params:
+            values[param.name] = _history_value(param, given.pop(param.name), '%s.parameters.%s' % (here, param.name)) \
+                if param.name in given else param.default
+        if given:
+            raise ScenarioError('%s.parameters: no such parameter(s) %s' % (here, ', '.join(sorted(repr(k) for k in given))))
+        parsed.append((str(result), duration, None if ago is None else float(ago), values, stage))
+    out: list[HistorySpec] = []
+    later_start = 0.0  # seconds before the load at which the next (newer) entry starts
+    for index in range(len(parsed) - 1, -1, -1):
+        result, duration, ago, values, stage = parsed[index]
+        ago = later_start + HISTORY_GAP if ago is None else ago
+        if out and ago + duration < later_start:
+            raise ScenarioError('%s.history[%d] starts after history[%d]; list history oldest first (by start time)' % (where, index, index + 1))
+        later_start = ago + duration
+        out.append(HistorySpec(result=result, duration=duration, ago=ago, parameters=values, stage=stage))
+    return tuple(reversed(out))
+
+
 def _parse_pipeline(raw: t.Any, where: str) -> PipelineSpec:
     raw = _mapping(raw, where)
     vendor = _str(raw.get('vendor'), where + '.vendor')
@@ -258,7 +347,7 @@ def _parse_pipeline(raw: t.Any, where: str) -> PipelineSpec:
         disabled=bool(raw.get('disabled', False)), concurrent=concurrent, max_concurrent=1 if not concurrent else limit,
         quiet_period=_num(raw.get('quiet_period', 0), where + '.quiet_period'),
         description=raw.get('description'), parameters=params, stages=stages,
-        extra={k: v for k, v in raw.items() if k not in _PIPELINE_KEYS})
+        history=_parse_history(raw.get('history'), where, params, stages), extra={k: v for k, v in raw.items() if k not in _PIPELINE_KEYS})
 
 
 def parse_scenario(data: t.Any) -> Scenario:

@@ -13,7 +13,6 @@ Kept apart from the writes (`_backend.py`) only for size; `JenkinsBackend` is th
 from __future__ import annotations
 
 import collections
-import concurrent.futures
 import dataclasses
 import html
 import re
@@ -220,6 +219,7 @@ class JenkinsReads(Backend):
         """`read` for each execution, in order, at most _WORKERS at a time over the one HTTP session."""
         if len(executions) < 2:
             return [read(e) for e in executions]
+        import concurrent.futures  # pylint: disable=import-outside-toplevel  # only a fan-out pays for threads
         with concurrent.futures.ThreadPoolExecutor(max_workers=min(_WORKERS, len(executions))) as pool:
             return list(pool.map(read, executions))
 

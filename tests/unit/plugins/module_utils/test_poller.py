@@ -317,7 +317,7 @@ def test_with_an_estimate_it_looks_soon_then_at_the_cap_then_just_after_the_expe
 
 def test_past_the_estimate_it_polls_densely_then_backs_off_to_the_cap(fake_clock):
     end = fake_clock() + 10
-    steps = [[timed('running', end)] for _ in range(9)] + [[timed('failed', end)]]
+    steps = [[timed('running', end)] for _unused in range(9)] + [[timed('failed', end)]]
     outcome = wait(fake_clock, [timed('running', end)], Script(*steps), min_interval=2.0, max_interval=5.0)
     assert fake_clock.sleeps == [2.0, 5.0, pytest.approx(3.5), 2.0, 2.0, 2.0, 3.0, 4.5, 5.0, 5.0]
     assert outcome.satisfied == [True] and outcome.detection_lag is None  # no end time known: no lag
@@ -325,7 +325,7 @@ def test_past_the_estimate_it_polls_densely_then_backs_off_to_the_cap(fake_clock
 
 def test_a_long_estimate_never_sleeps_longer_than_the_cap(fake_clock):
     end = fake_clock() + 600
-    steps = [[timed('running', end)] for _ in range(3)] + [[timed('succeeded', end)]]
+    steps = [[timed('running', end)] for _unused in range(3)] + [[timed('succeeded', end)]]
     wait(fake_clock, [timed('running', end)], Script(*steps), min_interval=2.0, max_interval=30.0)
     assert max(fake_clock.sleeps) == 30.0
 
