@@ -175,7 +175,11 @@ class JenkinsReads(Backend):
 
     def get(self, execution: Execution, level: Level = Level.FULL) -> Execution:
         if execution.id is not None:
-            record = self._get_build(execution.pipeline, self._number(execution), level)
+            # A build a poll saw finished keeps its build JSON: completing the record needs only its stages.
+            known = None
+            if execution.terminal and execution.level < Level.FULL and isinstance(execution.raw, dict):
+                known = execution.raw.get('build')
+            record = self._get_build(execution.pipeline, self._number(execution), level, known or None)
         else:
             queue_id = execution.scope.get('queue_id')
             if queue_id is None:

@@ -24,7 +24,7 @@ from ansible_collections.cicd.pipelines.plugins.module_utils._errors import (Amb
                                                                              ConflictError, InvalidState,
                                                                              NotFoundError, UnsupportedOperation,
                                                                              ValidationError, VendorValidationError)
-from ansible_collections.cicd.pipelines.plugins.module_utils._model import (Execution, PendingInput, PipelineInfo, StartRequest, Status,
+from ansible_collections.cicd.pipelines.plugins.module_utils._model import (Execution, Level, PendingInput, PipelineInfo, StartRequest, Status,
                                                                             map_status)
 
 BASE = 'https://ci.example.com/jenkins'
@@ -1072,3 +1072,76 @@ def test_log_tail_falls_back_to_the_end_of_the_console_log(jenkins: Jenkins) -> 
         200, {'Content-Type': 'text/plain'}, ''.join('line %d\n' % n for n in range(1, 101)).encode()))
     tail = jenkins.backend().log_tail(failed_record(), 2)
     assert (tail.lines, tail.source, tail.truncated) == (['line 99', 'line 100'], 'console', True)
+
+
+# Read levels and batched polls ---------------------------------------------------------------------------
+
+
+def builds_list(jenkins: Jenkins, numbers: t.Sequence[int], last: int, estimate: int = 60000) -> None:
+    """The job's build list as `tree=lastBuild[number],builds[...]{0,N}` answers it (newest first, N kept)."""
+    def answer(req: t.Any) -> t.Any:
+        window = int(re.search(r'\{0,(\d+)\}', req.params['tree']).group(1))
+        builds = []
+        for number in sorted(numbers, reverse=True):
+            build = dict(jenkins.load('build_running'), number=number, estimatedDuration=estimate, timestamp=1764583200000)
+            builds.append(build)
+        return {'_class': 'org.jenkinsci.plugins.workflow.job.WorkflowJob', 'lastBuild': {'number': last},
+                'builds': [b for b in builds if last - b['number'] < window]}
+    jenkins.fake.add('GET', re.escape(DEPLOY + '/api/json'), handler=answer)
+
+
+def test_a_status_poll_of_many_builds_of_one_job_is_one_request(jenkins: Jenkins) -> None:
+    builds_list(jenkins, [41, 42, 43], last=43)
+    records = jenkins.backend().get_many([stub(id=str(n)) for n in (41, 42, 43)], Level.STATUS)
+    assert [r.id for r in records] == ['41', '42', '43'] and len(jenkins.fake.requests) == 1
+    assert all(r.level == Level.STATUS and r.status == Status.RUNNING for r in records)
+    assert records[0].expected_end == (1764583200000 + 60000) / 1000.0  # timestamp + estimatedDuration
+    assert 'builds[' in jenkins.fake.requests[0].params['tree'] and '{0,8}' in jenkins.fake.requests[0].params['tree']
+
+
+def test_builds_outside_the_window_are_read_on_their_own(jenkins: Jenkins) -> None:
+    """20 newer builds started since: the window misses the wanted ones, which are then read one by one."""
+    builds_list(jenkins, list(range(41, 64)), last=63)
+    jenkins.build(DEPLOY, 'build_running')
+    jenkins.route('GET', DEPLOY + '/44/api/json', dict(jenkins.load('build_running'), number=44))
+    backend = jenkins.backend()
+    records = backend.get_many([stub(id='44'), stub(id='45')], Level.STATUS)
+    assert [r.id for r in records] == ['44', '45']
+    assert len(jenkins.fake.calls('GET', re.escape(DEPLOY) + r'/4[45]/api/json')) == 2
+    # the next round knows the newest build: its window reaches them
+    jenkins.fake.requests.clear()
+    backend.get_many([stub(id='44'), stub(id='45')], Level.STATUS)
+    assert len(jenkins.fake.requests) == 1
+
+
+def test_a_stages_poll_adds_the_stage_view_but_never_the_gate_definitions(jenkins: Jenkins) -> None:
+    jenkins.build(DEPLOY, 'build_paused', 'wfapi_paused', 'pending_inputs')
+    record = jenkins.backend().get(stub(id='44'), Level.STAGES)
+    assert record.level == Level.STAGES and record.status == Status.WAITING
+    assert jenkins.fake.calls('GET', '.*pendingInputActions') == []
+    full = jenkins.backend().get(stub(id='44'))
+    assert full.level == Level.FULL and full.pending_inputs
+
+
+def test_a_status_poll_reads_no_stage_view(jenkins: Jenkins) -> None:
+    jenkins.build(DEPLOY, 'build_running', 'wfapi_running')
+    jenkins.backend().get(stub(id='45'), Level.STATUS)
+    assert jenkins.fake.calls('GET', '.*wfapi.*') == []
+
+
+def test_queued_items_of_a_poll_come_from_one_queue_read(jenkins: Jenkins) -> None:
+    queue_ids = [int(i['id']) for i in jenkins.queue_items if 'deploy' in (i.get('task') or {}).get('url', '')][:2]
+    assert len(queue_ids) == 2, 'the queue fixture needs two items of the deploy job'
+    records = jenkins.backend().get_many([stub(queue_id=q) for q in queue_ids], Level.STATUS)
+    assert [r.scope['queue_id'] for r in records] == queue_ids
+    assert [r.path for r in jenkins.fake.requests] == ['/queue/api/json']
+
+
+def test_completing_a_finished_build_seen_by_a_poll_reads_only_its_stages(jenkins: Jenkins) -> None:
+    jenkins.build(DEPLOY, 'build_failure', 'wfapi_failure')
+    backend = jenkins.backend()
+    polled = backend.get(stub(id=str(jenkins.load('build_failure')['number'])), Level.STATUS)
+    jenkins.fake.requests.clear()
+    full = backend.get(polled)
+    assert full.level == Level.FULL and full.stages and [r.path.rsplit('/', 2)[-2:] for r in jenkins.fake.requests] == [
+        ['wfapi', 'describe']]
