@@ -12,6 +12,7 @@
 #   make test STAGES=units UNITS_ARGS="tests/unit/simulator"
 #   make test STAGES=integration INTEGRATION_ARGS="pipeline_start"
 #   make test STAGES=contract PYTEST_ARGS="-k jenkins -x"
+#   make test STAGES=bench-smoke                          # the benchmark harness at tiny sizes
 #   KEEP_WORKDIR=1 make test ...            # keep the temporary tree (path is printed)
 #
 # Each stage prints `=== stage NAME: ok (Ns)` or `=== stage NAME: FAILED (Ns)`; the last line is
@@ -20,7 +21,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 REPO="$(pwd)"
 
-ALL_STAGES="sanity units contract integration build-install ansible-lint"
+ALL_STAGES="sanity units contract integration build-install ansible-lint bench-smoke"
 # MOLECULE: add "molecule" here (and uncomment its stage line below) once roles with scenarios exist.
 MODULES="pipeline_start pipeline_info pipeline_input pipeline_resume pipeline_retry pipeline_cancel"
 
@@ -131,6 +132,8 @@ for s in $STAGES; do
     integration)   stage integration "$COLL" ansible-test integration --python "$PYV" --color no ${INTEGRATION_ARGS:-} ;;
     build-install) stage build-install "$WORK" build_install ;;
     ansible-lint)  stage ansible-lint "$COLL" ansible-lint --nocolor ;;
+    # The benchmark harness at tiny sizes (the real run is `make bench`; no timing is asserted).
+    bench-smoke)   stage bench-smoke "$COLL" python -m benchmarks.run --smoke ;;
     # MOLECULE: once a role has a scenario under extensions/molecule/, add "molecule" to ALL_STAGES
     # and uncomment this line (molecule needs .venv/bin on PATH, which is set above).
     # molecule)    stage molecule "$COLL" molecule test --all ;;

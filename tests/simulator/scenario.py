@@ -272,6 +272,45 @@ def _history_value(param: ParameterSpec, value: t.Any, where: str) -> t.Any:
     return coerced
 
 
+_HistoryItem = t.Tuple[str, float, t.Optional[float], t.Dict[str, t.Any], t.Optional[int]]
+
+
+def _parse_history_item(raw: t.Any, here: str, params: tuple[ParameterSpec, ...], stages: tuple[StageSpec, ...]) -> _HistoryItem:
+    """One history entry as (result, duration, ago or None, parameter values, stage index or None)."""
+    item = _mapping(raw, here)
+    unknown = sorted(str(k) for k in item if k not in _HISTORY_KEYS)
+    if unknown:
+        raise ScenarioError('%s: unknown key(s) %s (allowed: %s)' % (here, ', '.join(unknown), ', '.join(sorted(_HISTORY_KEYS))))
+    result = item.get('result')
+    if result not in HISTORY_RESULTS:
+        raise ScenarioError('%s.result must be one of %s, got %r' % (here, ', '.join(HISTORY_RESULTS), result))
+    stage: int | None = None
+    if item.get('stage') is not None:
+        if result == 'SUCCESS':
+            raise ScenarioError('%s.stage is only for FAILURE, UNSTABLE or ABORTED entries' % here)
+        name = _str(item['stage'], here + '.stage')
+        stage = next((i for i, s in enumerate(stages) if s.name == name), None)
+        if stage is None:
+            raise ScenarioError('%s.stage must name a stage of the pipeline, got %r' % (here, name))
+    elif result != 'SUCCESS' and stages:
+        stage = len(stages) - 1
+    ran = stages if stage is None or result == 'UNSTABLE' else stages[:stage + 1]
+    duration = float(sum(s.duration for s in ran)) if item.get('duration') is None else _num(item['duration'], here + '.duration')
+    ago = item.get('ago')
+    if ago is not None and (isinstance(ago, bool) or not isinstance(ago, (int, float)) or ago <= 0):
+        raise ScenarioError('%s.ago must be a number > 0, got %r' % (here, ago))
+    given = dict(_mapping(item.get('parameters') or {}, here + '.parameters'))
+    values: dict[str, t.Any] = {}
+    for param in params:
+        if param.name in given:
+            values[param.name] = _history_value(param, given.pop(param.name), '%s.parameters.%s' % (here, param.name))
+        else:
+            values[param.name] = param.default
+    if given:
+        raise ScenarioError('%s.parameters: no such parameter(s) %s' % (here, ', '.join(sorted(repr(k) for k in given))))
+    return str(result), duration, None if ago is None else float(ago), values, stage
+
+
 def _parse_history(raw: t.Any, where: str, params: tuple[ParameterSpec, ...], stages: tuple[StageSpec, ...]) -> tuple[HistorySpec, ...]:
     """Parse a pipeline's ``history`` list; ``where`` names the pipeline.
 
@@ -279,45 +318,13 @@ def _parse_history(raw: t.Any, where: str, params: tuple[ParameterSpec, ...], st
     ``ago`` ends :data:`HISTORY_GAP` seconds before the next entry starts (the newest entry:
     before the load). Entries must be listed oldest first (start times never decrease).
     """
-    items = _list(raw, where + '.history')
-    parsed: list[tuple[str, float, float | None, dict[str, t.Any], int | None]] = []
-    for index, item in enumerate(items):
-        here = '%s.history[%d]' % (where, index)
-        item = _mapping(item, here)
-        unknown = sorted(str(k) for k in item if k not in _HISTORY_KEYS)
-        if unknown:
-            raise ScenarioError('%s: unknown key(s) %s (allowed: %s)' % (here, ', '.join(unknown), ', '.join(sorted(_HISTORY_KEYS))))
-        result = item.get('result')
-        if result not in HISTORY_RESULTS:
-            raise ScenarioError('%s.result must be one of %s, got %r' % (here, ', '.join(HISTORY_RESULTS), result))
-        stage: int | None = None
-        if item.get('stage') is not None:
-            if result == 'SUCCESS':
-                raise ScenarioError('%s.stage is only for FAILURE, UNSTABLE or ABORTED entries' % here)
-            name = _str(item['stage'], here + '.stage')
-            stage = next((i for i, s in enumerate(stages) if s.name == name), None)
-            if stage is None:
-                raise ScenarioError('%s.stage must name a stage of the pipeline, got %r' % (here, name))
-        elif result != 'SUCCESS' and stages:
-            stage = len(stages) - 1
-        ran = stages if stage is None or result == 'UNSTABLE' else stages[:stage + 1]
-        duration = sum(s.duration for s in ran) if item.get('duration') is None else _num(item['duration'], here + '.duration')
-        ago = item.get('ago')
-        if ago is not None and (isinstance(ago, bool) or not isinstance(ago, (int, float)) or ago <= 0):
-            raise ScenarioError('%s.ago must be a number > 0, got %r' % (here, ago))
-        given = dict(_mapping(item.get('parameters') or {}, here + '.parameters'))
-        values: dict[str, t.Any] = {}
-        for param in params:
-            values[param.name] = _history_value(param, given.pop(param.name), '%s.parameters.%s' % (here, param.name)) \
-                if param.name in given else param.default
-        if given:
-            raise ScenarioError('%s.parameters: no such parameter(s) %s' % (here, ', '.join(sorted(repr(k) for k in given))))
-        parsed.append((str(result), duration, None if ago is None else float(ago), values, stage))
+    parsed = [_parse_history_item(item, '%s.history[%d]' % (where, index), params, stages)
+              for index, item in enumerate(_list(raw, where + '.history'))]
     out: list[HistorySpec] = []
     later_start = 0.0  # seconds before the load at which the next (newer) entry starts
     for index in range(len(parsed) - 1, -1, -1):
-        result, duration, ago, values, stage = parsed[index]
-        ago = later_start + HISTORY_GAP if ago is None else ago
+        result, duration, given_ago, values, stage = parsed[index]
+        ago = later_start + HISTORY_GAP if given_ago is None else given_ago
         if out and ago + duration < later_start:
             raise ScenarioError('%s.history[%d] starts after history[%d]; list history oldest first (by start time)' % (where, index, index + 1))
         later_start = ago + duration
