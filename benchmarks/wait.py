@@ -28,6 +28,8 @@ UNTIL_DELAY = 5
 
 def _scenario(name: str, seconds: float, history: bool) -> t.Dict[str, t.Any]:
     pipeline: t.Dict[str, t.Any] = {'vendor': 'jenkins', 'name': name, 'quiet_period': 0, 'concurrent': True,
+                                    # The recommended set-up: the idempotency key travels as a build parameter.
+                                    'parameters': [{'name': 'CICD_IDEMPOTENCY_KEY', 'default': ''}],
                                     'stages': [{'name': 'Build', 'duration': seconds * 0.4},
                                                {'name': 'Deploy', 'duration': seconds * 0.6}]}
     if history:
@@ -50,8 +52,8 @@ def _uri_play(job: str) -> t.List[t.Dict[str, t.Any]]:
         {'name': 'Trigger', 'ansible.builtin.uri': dict(auth, url='{{ jenkins }}%s/build' % path, method='POST',
                                                           status_code=201), 'register': 'queued'},
         {'name': 'Wait for the build number', 'ansible.builtin.uri': dict(
-            auth, url="{{ jenkins }}/queue/item/{{ queued.location | regex_replace('.*/queue/item/([0-9]+)/?$', '\\\\1') }}/api/json"),
-         'register': 'item', 'until': 'item.json.executable is defined and item.json.executable', 'retries': 60, 'delay': 1},
+            auth, url="{{ queued.location }}api/json"),
+         'register': 'item', 'until': 'item.json.executable.number is defined', 'retries': 60, 'delay': 1},
         {'name': 'Wait for the result', 'ansible.builtin.uri': dict(
             auth, url='{{ jenkins }}%s/{{ item.json.executable.number }}/api/json' % path),
          'register': 'build', 'until': 'build.json.result is not none', 'retries': 400, 'delay': UNTIL_DELAY}]}]

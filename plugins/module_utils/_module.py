@@ -331,6 +331,7 @@ class PipelineModule:
                     exc.details.update(self._key(True, records))
                 raise
             result['changed'] = changed
+        records = self._full(records)
         self._attach_logs(records, failed=False)
         result.update(self._key(many, records))
         if self.module._diff and not many and not read_only:

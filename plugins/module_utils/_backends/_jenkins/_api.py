@@ -29,8 +29,8 @@ _PARAM_DEFS = 'property[parameterDefinitions[name,type,description,defaultParame
 JOB_TREE = 'name,fullName,buildable,disabled,color,jobs[name],' + _PARAM_DEFS
 # Enough of each build to match keys, lineage and parameters without reading builds one by one.
 # `jobs` is only present on folders: asking for it costs nothing and tells a folder from a job.
-BUILDS_TREE = ('jobs[name],builds[number,result,building,inProgress,description,timestamp,duration,queueId,'
-               'actions[parameters[name,value],causes[_class,shortDescription]]]{0,50},' + _PARAM_DEFS)
+BUILDS_TREE = ('name,buildable,disabled,color,jobs[name],builds[number,result,building,inProgress,description,timestamp,'
+               'duration,queueId,actions[parameters[name,value],causes[_class,shortDescription]]]{0,50},' + _PARAM_DEFS)
 QUEUE_TREE = ('items[id,_class,why,inQueueSince,task[name,url],params,'
               'actions[parameters[name,value],causes[_class,shortDescription]]]')
 BUILD_FIELDS = ('number,result,building,inProgress,description,timestamp,duration,estimatedDuration,queueId,'

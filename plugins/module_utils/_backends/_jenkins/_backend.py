@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 from ..._errors import (ApiError, ConflictError, InvalidState, NotFoundError, UnsupportedOperation,
                         ValidationError, VendorValidationError)
-from ..._model import Execution, InputParameter, PendingInput, PipelineInfo, StartRequest, Status
+from ..._model import Execution, InputParameter, Level, PendingInput, PipelineInfo, StartRequest, Status
 from .._base import ALL_OPERATIONS, Operation, exactly_once
 from ._api import build_path, queue_id_from_location
 from ._reads import JenkinsReads, JobInfo, Scan
@@ -106,7 +106,8 @@ class JenkinsBackend(JenkinsReads):
                            'build was scheduled' % (operation, response.status), status=response.status)
         stub = Execution(vendor=VENDOR, pipeline=job.name, status=Status.QUEUED, scope={'queue_id': queue_id})
         try:
-            execution = self.get(stub)
+            # Its status (and build number) is all the start needs; the module completes the record at the end.
+            execution = self.get(stub, Level.STATUS)
         except ApiError:
             execution = stub  # it was scheduled: report that rather than fail after starting it
         if response.status == 303:

@@ -59,6 +59,7 @@ class Scan:
 
     queue: t.List[t.Dict[str, t.Any]]
     builds: t.List[t.Dict[str, t.Any]]
+    job: t.Dict[str, t.Any] = dataclasses.field(default_factory=dict)
 
     @property
     def queue_ids(self) -> t.FrozenSet[int]:
@@ -78,6 +79,8 @@ class JenkinsReads(Backend):
         self._jobs: t.Dict[str, JobInfo] = {}
         # The scan find_started made, reused by the start that follows as its "before" snapshot.
         self._last_scan: t.Dict[str, Scan] = {}
+        # The scan describe_pipeline made, for the find_started that follows it.
+        self._described: t.Dict[str, Scan] = {}
         # Job -> the newest build number seen, to size the build-list window of the next batched poll.
         self._newest: t.Dict[str, int] = {}
         # Password defaults of pending gates (wfapi returns them in clear text): sent when the answer
@@ -121,8 +124,11 @@ class JenkinsReads(Backend):
     # Jobs -------------------------------------------------------------------------------------
 
     def describe_pipeline(self, pipeline: str) -> PipelineInfo:
-        data = self._job_json(pipeline, JOB_TREE)
-        job = self._remember(pipeline, data)
+        """The job's parameters and whether it can be built, from the scan a start needs anyway (queue, then
+        job): find_started and start use the same look, so a start costs one job read, not two."""
+        scan = self._described[pipeline] = self._scan(pipeline)
+        data = scan.job
+        job = self._jobs[pipeline]
         reason = None
         if data.get('disabled') or data.get('color') == 'disabled':
             reason = 'the job is disabled'
@@ -350,7 +356,8 @@ class JenkinsReads(Backend):
         Records of builds are summaries from the job's build list (no stages or gates: `get` reads those).
         A derived key on a job without the key parameter is matched by parameter equality.
         """
-        scan = self._scan(request.pipeline)
+        # The look describe_pipeline just took serves this lookup once; a later lookup looks again.
+        scan = self._described.pop(request.pipeline, None) or self._scan(request.pipeline)
         self._last_scan[request.pipeline] = scan
         job = self._jobs[request.pipeline]
         url = job.url
@@ -371,6 +378,7 @@ class JenkinsReads(Backend):
     def _scan(self, pipeline: str) -> Scan:
         """One queue GET then one job GET (in that order: an item that leaves the queue in between is
         then among the builds, never in neither)."""
+        job_path(pipeline)  # a malformed name is refused before anything is sent
         queue = self.api.get_json('/queue/api/json', 'read the build queue', QUEUE_TREE) or {}
         items = [i for i in queue.get('items') or []
                  if isinstance(i, dict) and i.get('id') is not None and same_job((i.get('task') or {}).get('url'), pipeline)]
@@ -378,7 +386,7 @@ class JenkinsReads(Backend):
         self._remember(pipeline, data)
         builds = [b for b in data.get('builds') or [] if isinstance(b, dict) and b.get('number') is not None]
         return Scan(queue=sorted(items, key=lambda i: -int(i['id'])),
-                    builds=sorted(builds, key=lambda b: -int(b['number'])))
+                    builds=sorted(builds, key=lambda b: -int(b['number'])), job=data)
 
     def _new_since(self, pipeline: str, before: Scan,
                    matches: t.Callable[[t.Mapping[str, t.Any]], bool]) -> t.Optional[Execution]:

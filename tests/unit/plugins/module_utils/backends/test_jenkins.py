@@ -124,10 +124,11 @@ def test_job_path_nests_folders_and_quotes_each_segment() -> None:
 def test_describe_requests_the_quoted_folder_path(jenkins: Jenkins) -> None:
     jenkins.route('GET', '/job/my%20team/job/r%26d/api/json', jenkins.load('job_nightly'))
     jenkins.backend().describe_pipeline('my team/r&d')
-    assert [r.path for r in jenkins.fake.requests] == ['/job/my%20team/job/r%26d/api/json']
-    assert jenkins.fake.requests[0].url == BASE + '/job/my%20team/job/r%26d/api/json'
+    # The queue first: the same look serves the key lookup of the start that follows.
+    assert [r.path for r in jenkins.fake.requests] == ['/queue/api/json', '/job/my%20team/job/r%26d/api/json']
+    assert jenkins.fake.requests[1].url == BASE + '/job/my%20team/job/r%26d/api/json'
     # Cause texts are matched in English whatever Jenkins' default locale.
-    assert jenkins.fake.requests[0].header('Accept-Language') == 'en'
+    assert jenkins.fake.requests[1].header('Accept-Language') == 'en'
 
 
 @pytest.mark.parametrize('name', ['', ' ', 'a//b', '/a', 'a/', 'a/../b', 'a/./b'])
@@ -306,7 +307,7 @@ def test_describe_types_parameters_and_hides_the_key_parameter(jenkins: Jenkins)
     assert info.startable is True
     assert info.url == BASE + DEPLOY + '/'
     assert backend.key_carrier('team/app/deploy') == 'parameter'
-    assert len(jenkins.fake.requests) == 1  # the carrier is remembered, not read again
+    assert len(jenkins.fake.requests) == 2  # queue + job, once: the carrier is remembered, not read again
 
 
 def test_choice_default_is_the_first_choice(jenkins: Jenkins) -> None:
@@ -1145,3 +1146,13 @@ def test_completing_a_finished_build_seen_by_a_poll_reads_only_its_stages(jenkin
     full = backend.get(polled)
     assert full.level == Level.FULL and full.stages and [r.path.rsplit('/', 2)[-2:] for r in jenkins.fake.requests] == [
         ['wfapi', 'describe']]
+
+
+def test_a_start_looks_at_the_queue_and_the_job_once_for_definition_and_key(jenkins: Jenkins) -> None:
+    jenkins.job(DEPLOY, 'job_deploy')
+    backend = jenkins.backend()
+    backend.describe_pipeline('team/app/deploy')
+    backend.find_started(request('rel-2.2'))
+    assert [r.path for r in jenkins.fake.requests] == ['/queue/api/json', DEPLOY + '/api/json']
+    backend.find_started(request('rel-2.2'))  # a later lookup looks again
+    assert len(jenkins.fake.requests) == 4
