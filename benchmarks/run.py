@@ -29,7 +29,7 @@ BENCHES = ('simulator', 'wait', 'per_task', 'fanout')
 
 
 def parse(argv: t.Optional[t.Sequence[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog='python -m benchmarks.run', description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(prog='python -m benchmarks.run', description=__doc__.split('\n', maxsplit=1)[0])
     size = parser.add_mutually_exclusive_group()
     size.add_argument('--quick', action='store_true', help='shorter builds, fewer fan-out sizes per build')
     size.add_argument('--smoke', action='store_true', help='tiny sizes: checks that the harness works')

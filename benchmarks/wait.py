@@ -49,7 +49,7 @@ def _uri_play(job: str) -> t.List[t.Dict[str, t.Any]]:
     auth = {'url_username': ADMIN[0], 'url_password': ADMIN[1], 'force_basic_auth': True}
     path = ''.join('/job/' + part for part in job.split('/'))
     return [{'name': 'uri + until', 'hosts': 'localhost', 'gather_facts': False, 'tasks': [
-        {'name': 'Trigger', 'ansible.builtin.uri': dict(auth, url='{{ jenkins }}%s/build' % path, method='POST',
+        {'name': 'Trigger', 'ansible.builtin.uri': dict(auth, url='{{ jenkins }}%s/buildWithParameters' % path, method='POST',
                                                           status_code=201), 'register': 'queued'},
         {'name': 'Wait for the build number', 'ansible.builtin.uri': dict(
             auth, url="{{ queued.location }}api/json"),

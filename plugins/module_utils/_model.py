@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import enum
-import hashlib
 import json
 import typing as t
 
@@ -150,6 +149,7 @@ def check_values(definitions: t.Sequence[InputParameter], values: t.Mapping[str,
 
 def derive_key(pipeline: str, parameters: t.Mapping[str, t.Any], revision: t.Optional[str]) -> str:
     """The idempotency key of a start without an explicit one: the same inputs give the same key."""
+    import hashlib  # pylint: disable=import-outside-toplevel  # only a start without a key needs it
     canonical = json.dumps({'pipeline': pipeline, 'parameters': parameters, 'revision': revision},
                            sort_keys=True, separators=(',', ':'), default=str)
     return 'auto-' + hashlib.sha256(canonical.encode('utf-8')).hexdigest()[:24]
