@@ -163,6 +163,14 @@ class PipelineModule:
             return execution.pipeline
 
     @property
+    def poll_level(self) -> Level:
+        """How much of a record the task needs before its wait ends: the wait condition's level when the
+        task waits (the record is completed once at the end), else all of it."""
+        if self.wants_wait and self.condition is not None:
+            return getattr(self.condition, 'level', Level.FULL)
+        return Level.FULL
+
+    @property
     def wants_wait(self) -> bool:
         """`wait: true`, or a wait condition given (which implies waiting)."""
         return bool(self.params.get('wait') or self.params.get('wait_for') or self.params.get('wait_until'))
@@ -345,7 +353,7 @@ class PipelineModule:
         records the polls read only in part, once."""
         outcome = self.poller.wait(records, self.refresh, condition, timeout=timeout,
                                    min_interval=self.params['wait_interval'], max_interval=self.params['wait_max_interval'],
-                                   mode=self.params.get('wait_mode') or 'all')
+                                   mode=self.params.get('wait_mode') or 'all', complete=self._full)
         outcome.executions = self._full(outcome.executions)
         return outcome
 

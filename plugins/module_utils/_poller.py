@@ -145,12 +145,16 @@ class Poller:
         self.epoch = epoch
 
     def wait(self, executions: t.Sequence[Execution], refresh: Refresh, condition: t.Callable[[Execution], bool], *,
-             timeout: float, min_interval: float, max_interval: float, mode: str = 'all') -> WaitOutcome:
+             timeout: float, min_interval: float, max_interval: float, mode: str = 'all',
+             complete: t.Optional[t.Callable[[t.List[Execution]], t.List[Execution]]] = None) -> WaitOutcome:
         """Wait until `condition` holds for each execution (`mode='any'`: for one), or it is terminal.
 
         `executions` must be fresh (they are checked before the first sleep). `refresh(pending, level)`
-        gets the executions due for a poll and returns their new state in the same order. Raises the last
-        transient error once `max_errors` polls in a row failed; any other error at once.
+        gets the executions due for a poll and returns their new state in the same order. `complete`, when
+        given, reads in full the executions a round has just settled, so a fan-out completes its records
+        while the others still run instead of all at the end (a transient failure there is left for the
+        caller to retry). Raises the last transient error once `max_errors` polls in a row failed; any other
+        error at once.
         """
         level = getattr(condition, 'level', Level.FULL)
         start = self.clock()
@@ -200,6 +204,13 @@ class Poller:
                 if execution.terminal and execution.ended_epoch is not None:
                     lag = max(0.0, seen_at - execution.ended_epoch)
                 self._schedule(tracks[i], execution, changed, self.clock(), seen_at, min_interval, max_interval)
+            settled_now = [i for i in pending if settled[i] and current[i].level < Level.FULL]
+            if complete is not None and settled_now and not self._done(satisfied, settled, mode):
+                try:
+                    for i, execution in zip(settled_now, complete([current[i] for i in settled_now])):
+                        current[i] = execution
+                except (TransientError, RateLimitedError):
+                    pass
         return WaitOutcome(current, satisfied, False, self.clock() - start, polls, last_error, lag)
 
     @staticmethod

@@ -220,12 +220,14 @@ from ansible_collections.cicd.pipelines.plugins.module_utils._module import Pipe
 
 def run(module: PipelineModule) -> dict:
     params = module.params
+    # A task that waits reads only what its condition needs until the wait ends (finish completes the records).
+    level = module.poll_level
     if params['executions'] is not None:
         targets = [_item(module, item) for item in params['executions']]
-        return module.finish(module.refresh(targets), changed=False, read_only=True)
+        return module.finish(module.refresh(targets, level), changed=False, read_only=True)
     backend = module.backend
     if params['execution'] or params['execution_id']:
-        return module.finish(backend.get(module.target()), changed=False, read_only=True)
+        return module.finish(module.refresh([module.target()], level)[0], changed=False, read_only=True)
     if not params['pipeline']:
         raise ValidationError('give execution, executions, or pipeline (with execution_id, or alone for its latest execution)')
     latest = backend.latest(params['pipeline'])

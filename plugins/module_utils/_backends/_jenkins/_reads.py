@@ -259,11 +259,12 @@ class JenkinsReads(Backend):
         numbers = {i: self._number(executions[i]) for i in indexes}
         newest = max(self._newest.get(pipeline, 0), *numbers.values())
         window = newest - min(numbers.values()) + 1 + _WINDOW_SLACK
-        data = self._job_json(pipeline, 'lastBuild[number],builds[%s]{0,%d}' % (BUILD_FIELDS, window))
+        # `allBuilds`, not `builds`: Job.getNewBuilds() (exported as builds) stops at 100 builds.
+        data = self._job_json(pipeline, 'lastBuild[number],allBuilds[%s]{0,%d}' % (BUILD_FIELDS, window))
         last = (data.get('lastBuild') or {}).get('number')
         if isinstance(last, int):
             self._newest[pipeline] = last
-        builds = {int(b['number']): b for b in data.get('builds') or [] if isinstance(b, dict) and b.get('number') is not None}
+        builds = {int(b['number']): b for b in data.get('allBuilds') or [] if isinstance(b, dict) and b.get('number') is not None}
         wanted = [i for i in indexes if numbers[i] in builds]
         reads = self._each([executions[i] for i in wanted],
                            lambda e: self._get_build(pipeline, self._number(e), level, builds[self._number(e)]))

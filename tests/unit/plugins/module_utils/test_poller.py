@@ -361,3 +361,25 @@ def test_executions_are_polled_when_each_is_due_not_all_at_every_round(fake_cloc
                                       min_interval=2.0, max_interval=30.0)
     assert refresh.calls == [['a', 'b'], ['a'], ['b'], ['b'], ['b']]
     assert outcome.all_satisfied
+
+
+def test_executions_that_settle_are_completed_while_the_others_still_run(fake_clock):
+    start = fake_clock()
+    partial = [timed('running', start + 5, id='a'), timed('running', start + 50, id='b')]
+    for execution in partial:
+        execution.level = Level.STATUS
+    done_a = timed('succeeded', start + 5, id='a')
+    done_a.level = Level.STATUS
+    done_b = timed('succeeded', start + 50, id='b')
+    done_b.level = Level.STATUS
+    refresh = Script([done_a, timed('running', start + 50, id='b')], [done_b])
+    completed: t.List[t.List[str]] = []
+
+    def complete(executions: t.List[Execution]) -> t.List[Execution]:
+        completed.append([e.id for e in executions])
+        return [timed(e.status.value, id=e.id) for e in executions]
+
+    outcome = poller(fake_clock).wait(partial, refresh, Condition(lambda e: e.terminal, Level.STATUS), timeout=600,
+                                      min_interval=2.0, max_interval=30.0, complete=complete)
+    assert completed == [['a']]  # b, the last one, is left to the caller (the wait ends with it)
+    assert outcome.executions[0].level == Level.FULL and outcome.executions[1].level == Level.STATUS
