@@ -131,11 +131,28 @@ def build_ref(ctx: Ctx, execution: Execution | None) -> Lazy | None:
 
 
 def estimated_duration(ctx: Ctx, spec: PipelineSpec) -> int:
-    """Average of the last 3 successful/unstable builds (ms), -1 when unknown (as Job.getEstimatedDuration)."""
-    done = [e for e in ctx.engine.runs('jenkins', spec.name) if e.state in (eng.SUCCEEDED, eng.UNSTABLE)][:3]
-    if not done:
+    """Job.getEstimatedDuration / getEstimatedDurationCandidates (core): the last successful build, plus
+    successful or unstable builds among the last 6 until there are 3, else completed failures (never
+    aborted ones) to fill up to 3; their average duration in ms, -1 when there is none (or it is 0)."""
+    runs = ctx.engine.runs('jenkins', spec.name)  # newest first
+    good = (eng.SUCCEEDED, eng.UNSTABLE)
+    last_success = next((e for e in runs if e.state in good), None)
+    candidates = [last_success] if last_success is not None else []
+    fallback = []
+    for execution in runs[:6]:
+        if len(candidates) >= 3:
+            break
+        if not execution.terminal or execution is last_success:
+            continue
+        if execution.state in good:
+            candidates.append(execution)
+        elif execution.state == eng.FAILED:  # Result.isCompleteBuild: not ABORTED / NOT_BUILT
+            fallback.append(execution)
+    candidates += fallback[:3 - len(candidates)]
+    total = sum(ms(t.cast(float, e.finished_at) - t.cast(float, e.started_at)) for e in candidates)
+    if not candidates or total == 0:
         return -1
-    return int(sum(ms(t.cast(float, e.finished_at) - t.cast(float, e.started_at)) for e in done) / len(done))
+    return int(round(total / float(len(candidates))))
 
 
 def full_display_name(spec: PipelineSpec) -> str:

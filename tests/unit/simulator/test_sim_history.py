@@ -213,3 +213,21 @@ def test_no_history_keeps_estimate_unknown():
         sim.advance(0)
         build = client.get(job + '/lastBuild/api/json').json()
         assert build['number'] == 1 and build['estimatedDuration'] == -1
+
+
+@pytest.mark.parametrize(('history', 'expected'), [
+    # Job.getEstimatedDurationCandidates: the last success, then good builds among the last 6, up to 3 ...
+    ([{'result': 'SUCCESS', 'duration': 10}, {'result': 'SUCCESS', 'duration': 20}, {'result': 'UNSTABLE', 'duration': 30},
+      {'result': 'SUCCESS', 'duration': 40}], 30000),
+    # ... filled up with completed failures when there are fewer than 3 ...
+    ([{'result': 'FAILURE', 'duration': 10}, {'result': 'FAILURE', 'duration': 20}, {'result': 'SUCCESS', 'duration': 60}], 30000),
+    # ... never with aborted builds; failures alone still give an estimate.
+    ([{'result': 'ABORTED', 'duration': 90}, {'result': 'FAILURE', 'duration': 30}], 30000),
+    ([{'result': 'ABORTED', 'duration': 90}], -1),
+])
+def test_estimated_duration_follows_jenkins_candidates(history, expected):
+    with running(scenario(history)) as sim, session() as client:
+        job = sim.jenkins_url + '/job/team/job/app/job/deploy'
+        client.post(job + '/buildWithParameters', params={'VERSION': '2.0'})
+        sim.advance(0)
+        assert client.get(job + '/lastBuild/api/json').json()['estimatedDuration'] == expected
