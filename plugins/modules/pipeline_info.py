@@ -80,6 +80,25 @@ EXAMPLES = r'''
     wait: true
     wait_timeout: 3600
     fail_on: [failed, aborted]
+
+- name: Read the tail of a failed build's log (the failed step's, for a Pipeline build)
+  cicd.pipelines.pipeline_info:
+    execution: "{{ deploy.execution }}"
+    log_lines: 40
+  register: failed_build
+
+- name: One block of connection settings for every vendor of a release; this task names none
+  module_defaults:
+    group/cicd.pipelines.pipelines:
+      connections:
+        jenkins:
+          api_url: https://ci.example.com/jenkins
+          username: release-bot
+          api_token: "{{ vault_jenkins_token }}"
+  cicd.pipelines.pipeline_info:
+    executions: "{{ release_members }}"
+    wait: true
+    wait_mode: any
 '''
 
 RETURN = r'''
