@@ -37,6 +37,7 @@ import dataclasses
 import json as _json
 import random
 import re
+import threading
 import time
 import traceback
 import typing as t
@@ -302,6 +303,8 @@ class Transport:
         self.retried: t.Dict[str, int] = {}
         self.request_count = 0
         self.paced = 0.0
+        # Backends read many executions over this one transport from a few threads at once.
+        self._lock = threading.RLock()
         self.session = requests.Session() if HAS_REQUESTS else None
         if self.session is not None:
             self.session.verify = verify
@@ -311,10 +314,13 @@ class Transport:
     def add_secret(self, value: t.Optional[str]) -> None:
         """Never let `value` appear in a message built here."""
         if value:
-            self.secrets.add(str(value))
+            with self._lock:
+                self.secrets.add(str(value))
 
     def redact(self, text: str) -> str:
-        for secret in sorted(self.secrets, key=len, reverse=True):
+        with self._lock:
+            secrets = sorted(self.secrets, key=len, reverse=True)
+        for secret in secrets:
             text = text.replace(secret, REDACTED)
         return text
 
@@ -359,11 +365,11 @@ class Transport:
                     raise TransientError(self._message(operation, None, exc.reason), vendor_message=exc.reason)
                 self._count('connection not established')
             else:
-                if self.responses.is_rate_limited(response):
+                if self.responses.is_rate_limited(response):  # (reads only the response: no lock needed)
                     # The retry delay covers the wait; the headers of a refusal are not a budget to pace by.
                     retry_delay = self._rate_limited(response, attempt, operation)
                 elif response.status < 400:
-                    self.responses.observe(response, self.now())
+                    self._observe(response)
                     problem = self.responses.body_error(response)
                     if problem is None:
                         return response
@@ -372,17 +378,23 @@ class Transport:
                     raise cls(self._message(operation, response.status, message), status=response.status,
                               vendor_message=message)
                 else:
-                    self.responses.observe(response, self.now())
+                    self._observe(response)
                     retry_delay = self._retryable(response, idempotent, attempt, operation)
             self.sleep(retry_delay if retry_delay is not None else self._backoff(attempt))
 
     def _pace(self) -> None:
         """Wait as the response policy asks before sending, so the vendor's limit is not reached."""
-        delay = min(self.responses.delay(self.now()), self.policy.max_delay)
+        with self._lock:
+            delay = min(self.responses.delay(self.now()), self.policy.max_delay)
         if delay > 0:
             self.paced += delay
             self.sleep(delay)
-        self.responses.sent(self.now())
+        with self._lock:
+            self.responses.sent(self.now())
+
+    def _observe(self, response: Response) -> None:
+        with self._lock:
+            self.responses.observe(response, self.now())
 
     def _rate_limited(self, response: Response, attempt: int, operation: str) -> t.Optional[float]:
         if attempt > self.policy.retries:
@@ -404,7 +416,8 @@ class Transport:
         raise self._error(_ERROR_BY_STATUS.get(response.status, ApiError), operation, response)
 
     def _send(self, method: str, path: str, **kwargs: t.Any) -> Response:
-        self.request_count += 1
+        with self._lock:
+            self.request_count += 1
         if self.session is None:  # PipelineModule reports the missing library before getting here
             raise ApiError('%s: the Python library requests is required' % self.vendor)
         try:
@@ -423,7 +436,8 @@ class Transport:
         return Response(raw.status_code, raw.headers, raw.content, raw.url)
 
     def _count(self, reason: str) -> None:
-        self.retried[reason] = self.retried.get(reason, 0) + 1
+        with self._lock:
+            self.retried[reason] = self.retried.get(reason, 0) + 1
 
     def _backoff(self, attempt: int) -> float:
         # "Equal jitter": spreads out clients that failed together while keeping at least half the backoff

@@ -142,6 +142,9 @@ class PipelineModule:
         belong to no vendor, a negative log_lines."""
         if (self.params.get('log_lines') or 0) < 0:
             raise ValidationError('log_lines must be 0 or more, got %s' % self.params['log_lines'])
+        for name in ('wait_interval', 'wait_max_interval'):
+            if self.params.get(name) is not None and self.params[name] <= 0:
+                raise ValidationError('%s must be more than 0 seconds, got %s' % (name, self.params[name]))
         if self.task_vendor:
             self.backend_for(self.task_vendor)
             return
@@ -351,6 +354,8 @@ class PipelineModule:
              timeout: float) -> WaitOutcome:
         """Poll `records` until `condition` (with the task's intervals and wait_mode), then read in full the
         records the polls read only in part, once."""
+        level = getattr(condition, 'level', Level.FULL)
+        records = self._at_least(records, level)  # the first check must not judge a record that lacks what it needs
         outcome = self.poller.wait(records, self.refresh, condition, timeout=timeout,
                                    min_interval=self.params['wait_interval'], max_interval=self.params['wait_max_interval'],
                                    mode=self.params.get('wait_mode') or 'all', complete=self._full)
@@ -359,11 +364,15 @@ class PipelineModule:
 
     def _full(self, records: t.List[Execution]) -> t.List[Execution]:
         """`records` with every one that a poll read only in part read again in full."""
-        partial = [i for i, record in enumerate(records) if record.level < Level.FULL]
+        return self._at_least(records, Level.FULL)
+
+    def _at_least(self, records: t.List[Execution], level: Level) -> t.List[Execution]:
+        """`records` with every one read below `level` read again to it."""
+        partial = [i for i, record in enumerate(records) if record.level < level]
         if not partial:
             return records
         records = list(records)
-        for i, record in zip(partial, self.refresh([records[i] for i in partial], Level.FULL)):
+        for i, record in zip(partial, self.refresh([records[i] for i in partial], level)):
             records[i] = record
         return records
 

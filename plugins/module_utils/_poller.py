@@ -88,7 +88,8 @@ def make_condition(statuses: t.Optional[t.Iterable[str]] = None, until: t.Option
         except jmespath.exceptions.JMESPathError:
             pass  # a type error on the empty record says nothing about real ones
     check_status = bool(statuses) or compiled is None
-    level = Level.FULL if compiled is not None else Level.STAGES if Status.WAITING in targets else Level.STATUS
+    # Telling running from waiting needs the stages and gates (a paused Jenkins build is still "building").
+    level = Level.FULL if compiled is not None else Level.STAGES if targets & {Status.RUNNING, Status.WAITING} else Level.STATUS
 
     def test(execution: Execution) -> bool:
         if check_status and execution.status not in targets:
@@ -168,6 +169,7 @@ class Poller:
         polls = errors = 0
         last_error = None
         lag: t.Optional[float] = None
+        last_end = float('-inf')
         while not self._done(satisfied, settled, mode):
             now = self.clock()
             if deadline - now <= 0:
@@ -201,7 +203,9 @@ class Poller:
                 current[i] = execution
                 satisfied[i] = condition(execution)
                 settled[i] = satisfied[i] or execution.terminal
-                if execution.terminal and execution.ended_epoch is not None:
+                if execution.terminal and execution.ended_epoch is not None and execution.ended_epoch > last_end:
+                    # The lag of the execution that ended last (the one the wait really waited for).
+                    last_end = execution.ended_epoch
                     lag = max(0.0, seen_at - execution.ended_epoch)
                 self._schedule(tracks[i], execution, changed, self.clock(), seen_at, min_interval, max_interval)
             settled_now = [i for i in pending if settled[i] and current[i].level < Level.FULL]

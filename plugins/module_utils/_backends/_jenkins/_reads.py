@@ -34,6 +34,8 @@ _MARKUP = re.compile(r'<[^>]+>')
 _WORKERS = 8
 # Builds a job may have started since the last look, added to the build-list window of a batched poll.
 _WINDOW_SLACK = 5
+# The most builds one batched poll asks a job for.
+_MAX_WINDOW = 500
 # Scope keys the backend itself sets on a record; a refreshed record keeps them.
 _KEPT_SCOPE = ('coalesced', 'retry_of')
 
@@ -241,7 +243,10 @@ class JenkinsReads(Backend):
         found = {}
         for i in indexes:
             execution = executions[i]
-            item = items.get(int(execution.scope.get('queue_id', -1)))
+            queue_id = execution.scope.get('queue_id')
+            if not isinstance(queue_id, int) and not (isinstance(queue_id, str) and queue_id.isdigit()):
+                continue  # left to get(), which refuses it clearly
+            item = items.get(int(queue_id))
             if item is not None and same_job((item.get('task') or {}).get('url'), execution.pipeline):
                 record = queue_record(execution.pipeline, self.api.url(job_path(execution.pipeline) + '/'), item)
                 record.level = level
@@ -258,7 +263,12 @@ class JenkinsReads(Backend):
         """
         numbers = {i: self._number(executions[i]) for i in indexes}
         newest = max(self._newest.get(pipeline, 0), *numbers.values())
+        # Jenkins loads every build in the window: builds far older than the newest are read one by one.
+        numbers = {i: n for i, n in numbers.items() if newest - n < _MAX_WINDOW}
+        if len(numbers) < 2:
+            return {}
         window = newest - min(numbers.values()) + 1 + _WINDOW_SLACK
+        indexes = list(numbers)
         # `allBuilds`, not `builds`: Job.getNewBuilds() (exported as builds) stops at 100 builds.
         data = self._job_json(pipeline, 'lastBuild[number],allBuilds[%s]{0,%d}' % (BUILD_FIELDS, window))
         last = (data.get('lastBuild') or {}).get('number')

@@ -334,11 +334,12 @@ def test_a_long_estimate_never_sleeps_longer_than_the_cap(fake_clock):
     (None, None, Level.STATUS),
     (['succeeded', 'failed'], None, Level.STATUS),
     (['waiting', 'succeeded'], None, Level.STAGES),
+    (['running'], None, Level.STAGES),  # a Jenkins build paused at an input still reads as building
     (None, "status == 'succeeded'", Level.FULL),
 ])
 def test_a_poll_reads_only_the_level_its_condition_needs(fake_clock, wait_for, until, level):
     refresh = Script([ex('succeeded')])
-    wait(fake_clock, [ex('running')], refresh, make_condition(wait_for, until))
+    wait(fake_clock, [ex('queued')], refresh, make_condition(wait_for, until))
     assert refresh.levels == [level]
 
 
@@ -383,3 +384,10 @@ def test_executions_that_settle_are_completed_while_the_others_still_run(fake_cl
                                       min_interval=2.0, max_interval=30.0, complete=complete)
     assert completed == [['a']]  # b, the last one, is left to the caller (the wait ends with it)
     assert outcome.executions[0].level == Level.FULL and outcome.executions[1].level == Level.STATUS
+
+
+def test_the_detection_lag_is_that_of_the_execution_that_ended_last(fake_clock):
+    start = fake_clock()
+    refresh = Script([timed('succeeded', ended=start + 1.5, id='a'), timed('succeeded', ended=start - 100, id='b')])
+    outcome = wait(fake_clock, [timed('running', id='a'), timed('running', id='b')], refresh)
+    assert outcome.detection_lag == pytest.approx(0.5)

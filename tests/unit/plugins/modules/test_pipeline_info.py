@@ -393,6 +393,7 @@ def test_many_executions_get_their_own_tails(run_module, fake):
      'execution: execution.parameters must be a mapping, got list'),
     ({'executions': [['a']], 'pipeline': PIPELINE}, "executions: ['a'] is neither an execution record nor an execution id"),
     ({'pipeline': PIPELINE, 'log_lines': -1}, 'log_lines must be 0 or more, got -1'),
+    ({'pipeline': PIPELINE, 'wait': True, 'wait_interval': 0}, 'wait_interval must be more than 0 seconds, got 0'),
 ])
 def test_malformed_input_gets_one_clear_message(run_module, fake, args, message):
     result = info(run_module, **args)

@@ -1157,3 +1157,18 @@ def test_a_start_looks_at_the_queue_and_the_job_once_for_definition_and_key(jenk
     assert [r.path for r in jenkins.fake.requests] == ['/queue/api/json', DEPLOY + '/api/json']
     backend.find_started(request('rel-2.2'))  # a later lookup looks again
     assert len(jenkins.fake.requests) == 4
+
+
+def test_a_build_far_older_than_the_others_is_read_on_its_own(jenkins: Jenkins) -> None:
+    """The window stops at 500 builds: Jenkins loads every build it covers."""
+    builds_list(jenkins, [1000, 1001], last=1001)
+    jenkins.route('GET', DEPLOY + '/3/api/json', dict(jenkins.load('build_running'), number=3))
+    records = jenkins.backend().get_many([stub(id='3'), stub(id='1000'), stub(id='1001')], Level.STATUS)
+    assert [r.id for r in records] == ['3', '1000', '1001']
+    assert '{0,7}' in jenkins.fake.calls('GET', re.escape(DEPLOY) + '/api/json')[0].params['tree']
+    assert len(jenkins.fake.calls('GET', re.escape(DEPLOY) + '/3/api/json')) == 1
+
+
+def test_queued_records_without_a_usable_queue_id_are_refused_clearly(jenkins: Jenkins) -> None:
+    with pytest.raises(ValidationError, match='neither a build number'):
+        jenkins.backend().get_many([stub(queue_id=None), stub(queue_id=None)], Level.STATUS)
