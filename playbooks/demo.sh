@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run the demo release (playbooks/demo.yml) against the bundled simulator, twice: the first run
-# releases, the second shows that re-running a finished release changes nothing and starts no build.
+# releases on Jenkins and on Harness, the second shows that re-running a finished release changes
+# nothing and starts, retries or answers nothing.
 # Usage: make demo  (installs the tool chain first), or: bash playbooks/demo.sh with .venv present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,23 +31,33 @@ SIM_PID=$!
 for _ in $(seq 100); do [ -s "$WORK/port" ] && break; sleep 0.1; done
 [ -s "$WORK/port" ] || { echo "the simulator did not start:"; cat "$WORK/simulator.log"; exit 1; }
 SIM="http://127.0.0.1:$(cat "$WORK/port")"
-echo "Simulator running at $SIM (Jenkins at $SIM/jenkins)"
+echo "Simulator running at $SIM (Jenkins at $SIM/jenkins, Harness at $SIM/harness)"
 
-# The Jenkins CLI's variables: the modules read them when api_url/username/api_token are not set.
-export JENKINS_URL="$SIM/jenkins"
+# The playbook's module_defaults take the URLs from DEMO_SIMULATOR; the credentials come from each
+# vendor's own CLI variables (Jenkins: JENKINS_USER_ID, JENKINS_API_TOKEN; Harness: HARNESS_API_KEY).
+export DEMO_SIMULATOR="$SIM"
 eval "$("$PY" - "$SCENARIO" <<'PYEOF'
 import shlex, sys, yaml
-user = yaml.safe_load(open(sys.argv[1]))['jenkins']['users'][0]
+scenario = yaml.safe_load(open(sys.argv[1]))
+user = scenario['jenkins']['users'][0]
+account = scenario['harness']['accounts'][0]
 print('export JENKINS_USER_ID=%s JENKINS_API_TOKEN=%s' % (shlex.quote(user['name']), shlex.quote(user['tokens'][0])))
+print('export DEMO_HARNESS_ACCOUNT=%s HARNESS_API_KEY=%s' % (shlex.quote(account['id']), shlex.quote(account['api_keys'][0])))
 PYEOF
 )"
 
-builds_started() {  # how many build requests the simulator has received so far
+builds_started() {  # how many requests that start, continue or answer something the simulator has received so far
   "$PY" - "$SIM" <<'PYEOF'
 import json, sys, urllib.request
-log = json.load(urllib.request.urlopen(sys.argv[1] + '/_sim/requests?vendor=jenkins&method=POST'))
-entries = log['requests'] if isinstance(log, dict) else log
-print(sum(1 for r in entries if r['path'].endswith(('/build', '/buildWithParameters', '/restartPipeline', '/rebuild'))))
+def log(query):
+    entries = json.load(urllib.request.urlopen(sys.argv[1] + '/_sim/requests?' + query))
+    return entries['requests'] if isinstance(entries, dict) else entries
+jenkins = sum(1 for r in log('vendor=jenkins&method=POST')
+              if r['path'].endswith(('/build', '/buildWithParameters', '/restartPipeline', '/rebuild', '/proceed',
+                                     '/proceedEmpty', '/abort')))
+mutations = ('startExecution', 'resumeExecution', 'approveOrRejectApprovals', 'pipelineResumeRuntime')
+harness = sum(1 for r in log('vendor=harness') if any(m in (r.get('operation') or '') for m in mutations))
+print(jenkins + harness)
 PYEOF
 }
 
@@ -62,10 +73,10 @@ second=$(( $(builds_started) - first ))
 
 echo
 echo "=== Result"
-echo "first run:  $first build request(s) sent to Jenkins"
-echo "second run: $second build request(s) sent to Jenkins, $(grep -Eo 'changed=[0-9]+' "$WORK/second.log" | tail -1)"
+echo "first run:  $first request(s) that start, retry or answer something (Jenkins and Harness)"
+echo "second run: $second such request(s), $(grep -Eo 'changed=[0-9]+' "$WORK/second.log" | tail -1)"
 if [ "$second" -ne 0 ] || ! grep -q 'changed=0' "$WORK/second.log"; then
   echo "demo: FAILED - the second run changed something"
   exit 1
 fi
-echo "demo: ok - the release ran once; re-running it changed nothing"
+echo "demo: ok - the release ran once on each vendor; re-running it changed nothing"

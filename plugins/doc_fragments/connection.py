@@ -18,10 +18,11 @@ options:
       - Set it once for all modules with O(ignore:module_defaults) and the action group
         C(group/cicd.pipelines.pipelines), or per task when one play talks to several vendors (see O(connections)).
       - May be left out when O(ignore:execution) is given, since the execution record names its vendor.
-      - Harness (V(harness)), Buddy.Works (V(buddy)) and Huawei Cloud CodeArts (V(codearts)) are on the roadmap; their
-        connection options are listed below already.
+      - V(jenkins) is Jenkins; V(harness) is Harness FirstGen (CurrentGen) through its GraphQL API. Buddy.Works
+        (V(buddy)) and Huawei Cloud CodeArts (V(codearts)) are on the roadmap; their connection options are listed
+        below already.
     type: str
-    choices: [jenkins]
+    choices: [harness, jenkins]
   api_url:
     description:
       - Base URL of the service's API. Vendors with a SaaS default or a region table need it only for other
@@ -29,7 +30,8 @@ options:
       - For B(Jenkins), the Jenkins root URL including any context path, for example C(https://ci.example.com/jenkins).
         Every request is built from this URL, never from URLs Jenkins returns, so a Jenkins behind a proxy with a
         wrong root URL still works. Required. If not set, the environment variable E(JENKINS_URL) is used.
-      - For B(Harness), the FirstGen gateway URL; default C(https://app.harness.io/gateway). If not set, the environment
+      - For B(Harness), the FirstGen gateway URL; default C(https://app.harness.io/gateway) (SaaS). For an on-prem
+        installation, its URL without C(/api), for example C(https://harness.example.com). If not set, the environment
         variable E(HARNESS_ENDPOINT) is used.
       - For B(Buddy), the API URL; default the US cloud. For B(CodeArts), the endpoint; default from O(region).
     type: str
@@ -60,6 +62,13 @@ options:
       - For B(Harness), the account id (the C(accountId) of every API call). If not set, the environment variable
         E(HARNESS_ACCOUNT_ID) is used. Required by Harness.
     type: str
+  calls_per_minute:
+    description:
+      - For B(Harness), how many API calls per minute this task may make; requests are paced to stay under it.
+        Harness SaaS allows 30 GraphQL calls per minute per account, shared by everything that uses the account.
+      - Default V(30) when O(api_url) is a C(harness.io) host, else no pacing (on-prem installations have no such
+        limit). V(0) turns pacing off. An HTTP 429 is always waited out with backoff and jitter.
+    type: int
   workspace:
     description:
       - For B(Buddy), the workspace URL handle. If not set, the environment variable E(BUDDY_WORKSPACE) is used, as bdy
@@ -124,6 +133,35 @@ options:
           password:
             description: As O(password). Never shown in results, warnings or logs.
             type: str
+          validate_certs:
+            description: As O(validate_certs).
+            type: bool
+          ca_path:
+            description: As O(ca_path).
+            type: path
+          request_timeout:
+            description: As O(request_timeout).
+            type: float
+          request_retries:
+            description: As O(request_retries).
+            type: int
+      harness:
+        description:
+          - Settings for B(Harness).
+        type: dict
+        suboptions:
+          api_url:
+            description: As O(api_url).
+            type: str
+          api_token:
+            description: As O(api_token). Never shown in results, warnings or logs.
+            type: str
+          account_id:
+            description: As O(account_id).
+            type: str
+          calls_per_minute:
+            description: As O(calls_per_minute).
+            type: int
           validate_certs:
             description: As O(validate_certs).
             type: bool

@@ -24,7 +24,15 @@ notes:
     string parameter; the key then arrives atomically with the build). Otherwise it is written to the build description
     once the build leaves the queue, and a warning says so. O(notes) go to the build description. O(revision) is not
     supported (pass it as a build parameter). O(start_inputs) - C(quiet_period) (seconds before the build starts).
-  - See the vendor guides in the collection's C(docs/) folder (C(docs/jenkins.md)).
+  - B(Harness) - O(pipeline) is C(APPLICATION/NAME), each part a name or an id; NAME is a pipeline or a workflow
+    (write C(APPLICATION/workflow:NAME) or C(APPLICATION/pipeline:NAME) when the application has both with that name).
+    O(parameters) are the pipeline's (or workflow's) variables, sent as C(variableInputs) by name; a variable Harness does
+    not know fails before anything starts (Harness itself would ignore it), and a C(warningMessage) from Harness becomes
+    a warning. The idempotency key and O(notes) travel in the execution's notes. O(revision) is not supported.
+    O(start_inputs) - C(variable_types) (variable name to C(NAME), C(ID) or C(EXPRESSION)), C(artifacts) (a list of
+    C({service, artifact_source, build_number}), optionally with C(parameters) for a parameterized artifact source) and
+    C(continue_with_default_values) (boolean; pipelines with runtime inputs go on with their defaults).
+  - See the vendor guides in the collection's C(docs/) folder (C(docs/jenkins.md), C(docs/harness.md)).
 '''
 
     INFO = r'''
@@ -32,6 +40,10 @@ options: {}
 notes:
   - B(Jenkins) - O(execution_id) is the build number. Stages and gates come from the Pipeline Stage View API; freestyle
     builds have none. The log tail is the failed step's log for Pipeline builds, else the end of the console log.
+  - B(Harness) - O(execution_id) is the execution id. RV(execution.stages) are the pipeline's stages that have started
+    (named by their step, the workflow or approval); workflow executions have none. Approvals waiting for a person and
+    stages paused for runtime inputs are RV(execution.pending_inputs). The FirstGen GraphQL API has no log query, so
+    RV(execution.log_tail) is always V(null).
 '''
 
     INPUT = r'''
@@ -40,6 +52,10 @@ notes:
   - B(Jenkins) - a gate is an C(input) step; O(input_id) is its C(id) (Jenkins upper-cases its first letter; either
     spelling matches). V(approve) is proceed, V(reject) is abort (the build ends aborted). Jenkins records no comment,
     so O(comment) is refused.
+  - B(Harness) - a gate is an approval (O(input_id) is its approval id, or the name of its step or stage) or a stage
+    paused for runtime inputs (its C(pipelineStageElementId), or the step or stage name). Approvals take O(parameters) (the
+    approval's variables), O(comment) and V(reject) (the execution ends rejected); runtime inputs take O(parameters)
+    only, every variable not given is sent with its default, and they cannot be rejected (cancel the execution instead).
 '''
 
     RESUME = r'''
@@ -48,6 +64,10 @@ notes:
   - B(Jenkins) - restarts a Declarative Pipeline build from the stage ("Restart from Stage"), once the build has
     finished and unless the job disables it. Jenkins makes a new build with the same parameters; it is returned, with
     RV(execution.previous_id) set to the original build.
+  - B(Harness) - resumes a failed, aborted, rejected, expired or errored pipeline execution from a stage (O(stage) is
+    the step name or Harness's stage name such as C(STAGE 2); default the first stage that did not succeed). Harness makes
+    a new execution, returned with RV(execution.previous_id); only the latest execution of a resumed chain can be resumed
+    again, and a pipeline modified since cannot be resumed. Workflow executions cannot be resumed.
 '''
 
     RETRY = r'''
@@ -57,6 +77,8 @@ notes:
     rebuilds it (Replay's "Rebuild", same script and parameters); for jobs without that, starts the job again with the
     same parameters. The new build is returned with RV(execution.previous_id) set to the original. A build with password
     parameters can be restarted from a stage but not rebuilt, because Jenkins does not reveal password values.
+  - B(Harness) - has no retry of its own, so the module resumes the pipeline execution from its first stage that did not
+    succeed (see M(cicd.pipelines.pipeline_resume)). Workflow executions cannot be retried; start them again.
 '''
 
     CANCEL = r'''
@@ -64,4 +86,6 @@ options: {}
 notes:
   - B(Jenkins) - stops a running build (C(stop)) or cancels a queue item (also one addressed by an RV(execution) record
     that is still queued).
+  - B(Harness) - the public GraphQL API has no abort mutation; the module sends Harness's REST interrupt
+    C(ABORT_ALL) (C(PUT /api/executions/ID)) with the same API key.
 '''

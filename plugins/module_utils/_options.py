@@ -63,6 +63,7 @@ VENDOR_SPECIFIC: t.Tuple[Option, ...] = (
     Option('api_token', secret=True),
     Option('password', secret=True),
     Option('account_id'),
+    Option('calls_per_minute', 'int'),
     Option('workspace'),
     Option('project'),
     Option('region'),
@@ -90,6 +91,7 @@ USES: t.Dict[str, t.Dict[str, Use]] = {
         'api_url': Use(('HARNESS_ENDPOINT',)),
         'api_token': Use(('HARNESS_API_KEY',), required=True),
         'account_id': Use(('HARNESS_ACCOUNT_ID',), required=True),
+        'calls_per_minute': Use(),
     },
     # bdy (the Buddy CLI): BUDDY_TOKEN, BUDDY_WORKSPACE, BUDDY_PROJECT.
     'buddy': {

@@ -28,9 +28,15 @@ def _jenkins() -> t.Type['Backend']:
     return JenkinsBackend
 
 
+def _harness() -> t.Type['Backend']:
+    from ._backends._harness import HarnessBackend
+    return HarnessBackend
+
+
 # The vendors that can be chosen (`vendor` option), each with the function that imports its backend.
 VENDORS: t.Dict[str, t.Callable[[], t.Type['Backend']]] = {
     'jenkins': _jenkins,
+    'harness': _harness,
 }
 
 

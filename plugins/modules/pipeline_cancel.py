@@ -43,6 +43,12 @@ EXAMPLES = r'''
     api_url: https://ci.example.com/jenkins
     pipeline: shop/deploy
     execution_id: "42"
+
+- name: Abort a Harness execution (sent as Harness's REST interrupt ABORT_ALL)
+  cicd.pipelines.pipeline_cancel:
+    vendor: harness
+    pipeline: shop/deploy
+    execution_id: "{{ harness_execution_id }}"
 '''
 
 RETURN = r'''

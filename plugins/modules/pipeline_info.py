@@ -99,6 +99,16 @@ EXAMPLES = r'''
     executions: "{{ release_members }}"
     wait: true
     wait_mode: any
+
+- name: Wait until a Harness execution needs a person (an approval or runtime inputs) or ends
+  cicd.pipelines.pipeline_info:
+    vendor: harness
+    pipeline: shop/deploy
+    execution_id: "{{ harness_execution_id }}"
+    wait_for: [waiting, succeeded, failed, aborted, rejected, expired]
+  environment:
+    HARNESS_ACCOUNT_ID: "{{ harness_account_id }}"
+    HARNESS_API_KEY: "{{ vault_harness_api_key }}"
 '''
 
 RETURN = r'''

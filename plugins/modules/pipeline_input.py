@@ -86,6 +86,23 @@ EXAMPLES = r'''
   cicd.pipelines.pipeline_input:
     execution: "{{ deploy.execution }}"
     wait: true
+
+- name: Approve a Harness approval stage by its step name, with its variables and a comment
+  cicd.pipelines.pipeline_input:
+    vendor: harness
+    execution: "{{ harness_deploy.execution }}"
+    input_id: Release
+    parameters:
+      CHANGE_TICKET: CHG-1042
+    comment: Approved by the change board
+
+- name: Supply the runtime inputs a Harness stage paused for, and wait for the pipeline to end
+  cicd.pipelines.pipeline_input:
+    execution: "{{ harness_deploy.execution }}"
+    input_id: Deploy
+    parameters:
+      REPLICAS: "4"
+    wait: true
 '''
 
 RETURN = r'''

@@ -55,6 +55,12 @@ EXAMPLES = r'''
     pipeline: shop/deploy
     execution_id: "41"
     stage: Deploy
+
+- name: Resume a failed Harness pipeline execution from its Smoke test stage (Harness makes a new execution)
+  cicd.pipelines.pipeline_resume:
+    execution: "{{ harness_deploy.execution }}"
+    stage: Smoke test
+    wait_for: [waiting, succeeded]
 '''
 
 RETURN = r'''

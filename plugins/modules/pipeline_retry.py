@@ -49,6 +49,11 @@ EXAMPLES = r'''
     api_url: https://ci.example.com/jenkins
     pipeline: team/app/integration-tests
     execution_id: "41"
+
+- name: Retry a failed Harness pipeline execution (resumes it from the first stage that did not succeed)
+  cicd.pipelines.pipeline_retry:
+    execution: "{{ harness_deploy.execution }}"
+    wait_for: [waiting, succeeded]
 '''
 
 RETURN = r'''

@@ -123,6 +123,24 @@ EXAMPLES = r'''
     vendor: jenkins
     pipeline: team/app/nightly
     force: true
+
+- name: Start a Harness pipeline (application shop, pipeline deploy) with an artifact build, once per release
+  cicd.pipelines.pipeline_start:
+    vendor: harness
+    account_id: "{{ harness_account_id }}"
+    api_token: "{{ vault_harness_api_key }}"
+    pipeline: shop/deploy
+    parameters:
+      VERSION: 1.4.2
+      TARGET: production
+    start_inputs:
+      artifacts:
+        - service: shop-api
+          artifact_source: shop-api-docker
+          build_number: "142"
+    idempotency_key: shop-deploy-1.4.2
+    notes: Release 1.4.2 (CHG-1042)
+    wait_for: [waiting, succeeded, failed]
 '''
 
 RETURN = r'''

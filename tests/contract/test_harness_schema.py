@@ -23,6 +23,7 @@ pytest.importorskip('graphql', reason='graphql-core is not installed (pip instal
 from graphql import GraphQLSchema, parse, validate
 from graphql.execution.values import get_variable_values
 
+from ansible_collections.cicd.pipelines.plugins.module_utils._backends._harness._graphql import DOCUMENTS
 from ansible_collections.cicd.pipelines.tests.simulator.harness.schema import (
     SAMPLE_DOCUMENTS, SCHEMA, WRONG_DOCUMENT, SampleDocument, compatibility_problems, load_real_schema)
 
@@ -87,3 +88,12 @@ def test_wrong_document_fails_against_both(real: GraphQLSchema) -> None:
     theirs = sorted(error.message for error in validate(real, parse(WRONG_DOCUMENT)))
     assert len(ours) == 3
     assert ours == theirs
+
+
+@pytest.mark.parametrize('name', sorted(DOCUMENTS))
+def test_every_document_the_backend_sends_validates_against_both(real: GraphQLSchema, name: str) -> None:
+    """The collection's own GraphQL documents (plugins/module_utils/_backends/_harness/_graphql.py) are valid
+    against the simulator's schema and against the published one: the fields, fragments and variable types exist."""
+    document = parse(DOCUMENTS[name])
+    assert [error.message for error in validate(SCHEMA, document)] == []
+    assert [error.message for error in validate(real, document)] == []

@@ -25,6 +25,7 @@ import urllib.parse
 from .control import ControlApi
 from .engine import Engine
 from .httpcore import Request, Response, VendorApi, text_response
+from .harness import HarnessApi
 from .jenkins import JenkinsApi
 from .observe import FaultBook, FaultRule, RequestLog, redact_query
 from .scenario import Scenario
@@ -32,7 +33,7 @@ from .scenario import Scenario
 LOOPBACK = '127.0.0.1'
 CONTROL_BASE = '/_sim'
 # Vendor API modules served by this simulator. Adding a vendor = appending its class here.
-VENDOR_CLASSES: list[type[VendorApi]] = [JenkinsApi]
+VENDOR_CLASSES: list[type[VendorApi]] = [JenkinsApi, HarnessApi]
 
 
 class Simulator:

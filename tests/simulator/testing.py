@@ -6,6 +6,7 @@
 
     with running(speed=0) as sim:          # demo scenario, frozen clock
         sim.jenkins_url                     # http://127.0.0.1:<port>/jenkins
+        sim.harness_url                     # http://127.0.0.1:<port>/harness (POST <harness_url>/api/graphql)
         sim.add_fault({'vendor': 'jenkins', 'method': 'POST', 'action': {'status': 503}})
         sim.advance(10)                     # 10 simulated seconds
         sim.requests(method='POST')         # request log
@@ -32,6 +33,9 @@ from .server import Simulator, SimulatorServer
 ADMIN_USER = 'admin'
 ADMIN_PASSWORD = 'admin-password'
 ADMIN_TOKEN = '11f0c0ffeec0ffeec0ffeec0ffeec0ffee'
+# The demo Harness account and its API key (tests/simulator/scenarios/demo.yml, harness.accounts[0]).
+HARNESS_ACCOUNT_ID = 'kmpySmUISimoRrJL6NL73w'
+HARNESS_API_KEY = 'c2ltLWhhcm5lc3MtZGVtby1rZXk6Y2ljZC1waXBlbGluZXM='
 
 
 def to_scenario(scenario: t.Any) -> Scenario:
@@ -55,6 +59,7 @@ class SimHandle:
         self.simulator: Simulator = server.simulator
         self.url = server.url
         self.jenkins_url = server.url + '/jenkins'
+        self.harness_url = server.url + '/harness'     # a Harness client's api_url (GraphQL at <harness_url>/api/graphql)
         self.port = server.port
 
     def control(self, verb: str, path: str, body: t.Any = None, query: dict[str, t.Any] | None = None) -> t.Any:

@@ -106,13 +106,13 @@ def test_execution_and_pipeline_are_mutually_exclusive(run_module, fake):
 
 
 def test_a_record_of_another_vendor_is_refused_clearly(run_module, fake):
-    record = dict(fake.add_execution(PIPELINE).to_result(), vendor='harness')
+    record = dict(fake.add_execution(PIPELINE).to_result(), vendor='teamcity')
 
     result = info(run_module, execution=record)
 
     assert result['failed'] is True
-    assert result['msg'] == ("execution is a record of vendor 'harness', which this collection does not support; "
-                             "supported: jenkins")
+    assert result['msg'] == ("execution is a record of vendor 'teamcity', which this collection does not support; "
+                             "supported: harness, jenkins")
     assert not any(r[0] == 'get' for r in fake.reads)
 
 
