@@ -22,10 +22,10 @@ import sys
 import time
 import typing as t
 
-from . import fanout, per_task, simulator, wait
+from . import fanout, harness, per_task, simulator, wait
 from .common import Workspace
 
-BENCHES = ('simulator', 'wait', 'per_task', 'fanout')
+BENCHES = ('simulator', 'wait', 'per_task', 'fanout', 'harness')
 
 
 def parse(argv: t.Optional[t.Sequence[str]] = None) -> argparse.Namespace:
@@ -46,12 +46,14 @@ def main(argv: t.Optional[t.Sequence[str]] = None) -> int:
         print('unknown benchmark(s): %s; choose from %s' % (', '.join(unknown), ', '.join(BENCHES)), file=sys.stderr)
         return 2
     if args.smoke:
-        sizes = dict(durations=[6.0], tasks=3, rounds=1, counts=[3], seconds=4.0, per_build=3, sim_seconds=0.5)
+        sizes = dict(durations=[6.0], tasks=3, rounds=1, counts=[3], seconds=4.0, per_build=3, sim_seconds=0.5,
+                     harness=[3])
     elif args.quick:
-        sizes = dict(durations=[60.0], tasks=20, rounds=3, counts=[10, 100], seconds=30.0, per_build=100, sim_seconds=2.0)
+        sizes = dict(durations=[60.0], tasks=20, rounds=3, counts=[10, 100], seconds=30.0, per_build=100, sim_seconds=2.0,
+                     harness=[10])
     else:
         sizes = dict(durations=[60.0, 600.0], tasks=30, rounds=3, counts=[10, 100, 1000], seconds=30.0, per_build=1000,
-                     sim_seconds=3.0)
+                     sim_seconds=3.0, harness=[10, 100])
     out = ['## Run of %s on %s (%s, %d cores, Python %s)\n' % (
         time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), platform.node() or 'this machine', platform.machine(),
         os.cpu_count() or 0, platform.python_version())]
@@ -65,8 +67,10 @@ def main(argv: t.Optional[t.Sequence[str]] = None) -> int:
                 text = wait.run(workspace, sizes['durations'])
             elif name == 'per_task':
                 text = per_task.run(workspace, sizes['tasks'], sizes['rounds'])
-            else:
+            elif name == 'fanout':
                 text = fanout.run(workspace, sizes['counts'], sizes['seconds'], sizes['per_build'])
+            else:
+                text = harness.run(workspace, sizes['harness'], sizes['seconds'], sizes['per_build'])
             text += '\n(%s: %.0f s)\n' % (name, time.time() - started)
             print(text, flush=True)
             out.append(text)

@@ -246,8 +246,9 @@ class Root:
         return self._view(execution)
 
     @fetcher
-    def executions(self, _info: GraphQLResolveInfo, limit: int, filters: list[dict[str, t.Any]] | None = None,
-                   offset: int | None = None, includeIndirectExecutions: bool | None = None) -> dict[str, t.Any]:  # pylint: disable=invalid-name,unused-argument
+    def executions(  # pylint: disable=invalid-name,unused-argument
+            self, _info: GraphQLResolveInfo, limit: int, filters: list[dict[str, t.Any]] | None = None,
+            offset: int | None = None, includeIndirectExecutions: bool | None = None) -> dict[str, t.Any]:
         """ExecutionConnectionDataFetcher: filters ANDed, newest first, limit clamped to 100."""
         if limit is not None and limit < 0:
             raise FetchError('Limit argument accepts only non negative values')
@@ -342,7 +343,8 @@ class Root:
         return {'clientMutationId': input.get('clientMutationId'), 'execution': self._view(execution), 'warningMessage': warning}
 
     @fetcher
-    def approveOrRejectApprovals(self, _info: GraphQLResolveInfo, input: dict[str, t.Any]) -> dict[str, t.Any]:  # pylint: disable=invalid-name,redefined-builtin
+    def approveOrRejectApprovals(  # pylint: disable=invalid-name,redefined-builtin
+            self, _info: GraphQLResolveInfo, input: dict[str, t.Any]) -> dict[str, t.Any]:
         """ApproveOrRejectApprovalsDataFetcher (USER_GROUP approvals)."""
         execution_id, app_id, wanted = str(input.get('executionId')), input.get('applicationId'), str(input.get('approvalId'))
         execution = self.registry.get(execution_id, self.account.id)
@@ -400,7 +402,8 @@ class Root:
         return {'clientMutationId': input.get('clientMutationId'), 'status': True}
 
     @fetcher
-    def resumeExecution(self, _info: GraphQLResolveInfo, input: dict[str, t.Any] | None = None) -> dict[str, t.Any]:  # pylint: disable=invalid-name,redefined-builtin
+    def resumeExecution(  # pylint: disable=invalid-name,redefined-builtin
+            self, _info: GraphQLResolveInfo, input: dict[str, t.Any] | None = None) -> dict[str, t.Any]:
         """ResumeExecutionDataFetcher -> WorkflowExecutionServiceImpl.triggerPipelineResumeExecution: a NEW execution."""
         data = input or {}
         app_id, stage_name, execution_id = data.get('applicationId'), data.get('pipelineStageName'), data.get('pipelineExecutionId')
@@ -459,4 +462,3 @@ class Root:
         # Every stage up to the resumed one needs a stage execution in the previous run.
         if modified or any(run.status == PENDING for run in prev.stages[:index + 1]):
             raise FetchError('You cannot resume a pipeline which has been modified')
-

@@ -61,7 +61,7 @@ APPROVALS = ('query($a: String!, $e: String!) { approvalDetails(applicationId: $
 APPROVE = 'mutation($i: ApproveOrRejectApprovalsInput!) { approveOrRejectApprovals(input: $i) { success clientMutationId } }'
 RUNTIME = 'mutation($i: RuntimeExecutionInputsToResumePipeline!) { pipelineResumeRuntime(input: $i) { status clientMutationId } }'
 RESUME = ('mutation($i: ResumeExecutionInput) { resumeExecution(input: $i) { clientMutationId execution { __typename id status notes '
-          '... on PipelineExecution { pipelineStageExecutions { pipelineStageName ... on WorkflowStageExecution { status } } } } } }')
+          '... on PipelineExecution { pipelineStageExecutions { pipelineStageName ... on WorkflowStageExecution { status workflowExecutionId } } } } } }')
 
 
 def _scenario() -> dict[str, t.Any]:
@@ -151,6 +151,10 @@ def test_failure_then_resume_creates_a_new_execution_that_skips_earlier_stages(s
     second = body['execution']
     assert body['clientMutationId'] == 'r' and second['id'] != first and second['notes'] == 'cicd-key:1'
     assert [(s['pipelineStageName'], s['status']) for s in second['pipelineStageExecutions']] == [('STAGE 1', 'SUCCESS'), ('STAGE 2', 'RUNNING')]
+    # The copied stage reuses the previous iteration's workflow execution; the re-run one has a new one.
+    before = [s['workflowExecutionId'] for s in failed['pipelineStageExecutions']]
+    after = [s['workflowExecutionId'] for s in second['pipelineStageExecutions']]
+    assert all(before) and after[0] == before[0] and after[1] not in (None, before[1])
     # Only the latest iteration of a chain can be resumed.
     assert error(gql(sim, RESUME, {'i': resume}).json()).endswith(
         ': Invalid request: Pipeline resume is only available on the latest iteration of a resumed execution: %s' % first)
@@ -160,7 +164,7 @@ def test_failure_then_resume_creates_a_new_execution_that_skips_earlier_stages(s
     approval = paused['pipelineStageExecutions'][2]
     assert approval == {'__typename': 'ApprovalStageExecution', 'pipelineStageElementId': approval['pipelineStageElementId'],
                         'pipelineStageName': 'STAGE 3', 'pipelineStepName': 'Release', 'status': 'PAUSED', 'approvalStepType': 'USER_GROUP'}
-    engine_view = [e for e in sim.executions(vendor='harness')]
+    engine_view = list(sim.executions(vendor='harness'))
     assert [s['status'] for s in engine_view[1]['stages']][:2] == ['skipped', 'succeeded']  # Prepare was not run again
 
 
@@ -183,9 +187,8 @@ def test_resume_refusals(sim: SimHandle, ids_: dict[str, str]) -> None:
 
 
 def test_approval_details_and_approve_with_variables(sim: SimHandle, ids_: dict[str, str]) -> None:
-    sim.control('POST', 'scenario', yaml.safe_dump(dict(_scenario(), pipelines=[p for p in _scenario()['pipelines']
-                                                                                 if p['name'] != 'shop/deploy' or p['vendor'] != 'harness']
-                                                        + [_no_smoke_failure()])))
+    others = [p for p in _scenario()['pipelines'] if p['name'] != 'shop/deploy' or p['vendor'] != 'harness']
+    sim.control('POST', 'scenario', yaml.safe_dump(dict(_scenario(), pipelines=others + [_no_smoke_failure()])))
     app = ids(sim)['app']
     execution = deploy(sim, {'app': app, 'deploy': ids(sim)['deploy']})
     sim.advance(2)
@@ -203,8 +206,8 @@ def test_approval_details_and_approve_with_variables(sim: SimHandle, ids_: dict[
         ': Invalid request: Variable with name "X" not present')
     assert error(gql(sim, APPROVE, {'i': dict(base, executionId='nope', approvalId='x')}).json()).endswith(
         ': Invalid request: Execution does not exist or access is denied')
-    answer = gql(sim, APPROVE, {'i': dict(base, approvalId=pending['approvalId'], comments='go',
-                                         variableInputs=[{'name': 'CHANGE_TICKET', 'value': 'CHG-7'}])}).json()
+    approve = dict(base, approvalId=pending['approvalId'], comments='go', variableInputs=[{'name': 'CHANGE_TICKET', 'value': 'CHG-7'}])
+    answer = gql(sim, APPROVE, {'i': approve}).json()
     assert answer == {'data': {'approveOrRejectApprovals': {'success': True, 'clientMutationId': 'a-1'}}}
     assert gql(sim, APPROVALS, {'a': app, 'e': execution}).json()['data']['approvalDetails']['approvalDetails'] == []
     gate = [s for s in sim.executions(vendor='harness')[0]['stages'] if s['name'] == 'Release'][0]

@@ -25,15 +25,15 @@ import typing as t
 
 from urllib.parse import quote, urlparse
 
-from ..._errors import ApiError, InvalidState, NotFoundError, ValidationError
+from ..._errors import ApiError, InvalidState, NotFoundError, ValidationError, VendorValidationError
 from ..._model import (Execution, InputParameter, Level, PendingInput, PipelineInfo, StartRequest, Status,
-                        check_values)
+                       check_values)
 from ..._options import Connection
 from ..._http import ResponsePolicy
 from .._base import ALL_OPERATIONS, Backend, Operation, exactly_once
 from . import _graphql as gql
-from ._records import (PIPELINE, RESUMABLE, STATUS_TABLE, VENDOR, WORKFLOW, approval_gates,
-                       execution_of, fixed_names, key_of, notes_with_key, parameter_of, stage_name)
+from ._records import (HELD, PIPELINE, RESUMABLE, STATUS_TABLE, VENDOR, WORKFLOW, approval_gates, execution_of, fixed_names,
+                       key_of, notes_with_key, parameter_of, raw_stages, stage_names)
 
 SAAS_URL = 'https://app.harness.io/gateway'
 # GraphQLRateLimiter: 30 external calls per minute per account on SaaS (on-prem installations have no limit).
@@ -44,6 +44,10 @@ _RECENT = 50
 _BATCH = 100
 _VALUE_TYPES = ('NAME', 'ID', 'EXPRESSION')
 _ARTIFACT_KEYS = {'service', 'artifact_source', 'build_number', 'parameters'}
+# resumeExecution matches pipelineStageName as a Java regular expression (PipelineStage.getName().matches()).
+_REGEX_META = frozenset('\\.^$|?*+()[]{}')
+# Harness's words when a gate is no longer waiting (the answer of an earlier attempt took effect).
+_SETTLED = ('waiting for approval id', 'not in paused state')
 
 
 @dataclasses.dataclass
@@ -86,8 +90,10 @@ class HarnessBackend(Backend):
 
     def __init__(self, conn: Connection, transport: t.Any = None) -> None:
         super().__init__(conn, transport)
-        self.graphql = gql.GraphQL(self.http, str(conn.get('account_id')))
+        self.graphql = gql.GraphQL(self.http, str(conn.get('account_id')), self.warnings)
         self._entities: t.Dict[str, Entity] = {}
+        # Approval details by approval id, as last read (type and the execution the approval lives in).
+        self._approvals: t.Dict[str, t.Dict[str, t.Any]] = {}
         # Executions of a pipeline seen by the last key lookup (a start's "before" snapshot).
         self._seen: t.Dict[str, t.Set[str]] = {}
 
@@ -184,9 +190,8 @@ class HarnessBackend(Backend):
             answer = self.graphql.run(gql.EXECUTION_WITH_APPROVALS, {'id': execution.id, 'app': app},
                                       'read execution %s' % execution.id, may_fail=('approvalDetails',))
             record = self._record(answer.data.get('execution'), execution)
-            if record.vendor_status == 'PAUSED':
-                details = (answer.data.get('approvalDetails') or {}).get('approvalDetails') or []
-                record.pending_inputs = approval_gates(details) + record.pending_inputs
+            if record.vendor_status in HELD:
+                self._gates(record, answer.data.get('approvalDetails'))
             return record
         answer = self.graphql.run(gql.EXECUTION, {'id': execution.id}, 'read execution %s' % execution.id)
         record = self._record(answer.data.get('execution'), execution)
@@ -207,12 +212,23 @@ class HarnessBackend(Backend):
         """Pending approvals of the paused ones (approvalDetails: one call each, only for paused executions)."""
         for record in records:
             app = record.scope.get('application_id')
-            if record.vendor_status != 'PAUSED' or not app:
+            if record.vendor_status not in HELD or not app:
                 continue
             answer = self.graphql.run(gql.APPROVALS, {'id': record.id, 'app': app},
-                                      'read the pending approvals of execution %s' % record.id)
-            details = (answer.data.get('approvalDetails') or {}).get('approvalDetails') or []
-            record.pending_inputs = approval_gates(details) + record.pending_inputs
+                                      'read the pending approvals of execution %s' % record.id, may_fail=('approvalDetails',))
+            self._gates(record, answer.data.get('approvalDetails'))
+
+    def _gates(self, record: Execution, payload: t.Any) -> None:
+        """Add the approvals of an approvalDetails answer to the record's gates (runtime inputs are there already)."""
+        details = [d for d in (payload or {}).get('approvalDetails') or [] if isinstance(d, dict)]
+        if payload is None:
+            self.warnings.append('harness: the pending approvals of execution %s could not be read; only stages '
+                                 'paused for runtime inputs are listed' % record.id)
+        for item in details:
+            if item.get('approvalId'):
+                self._approvals[str(item['approvalId'])] = item
+        record.pending_inputs = approval_gates(details) + record.pending_inputs
+        record.level = Level.FULL
 
     def get_many(self, executions: t.Sequence[Execution], level: Level = Level.FULL) -> t.List[Execution]:
         """One `executions(filters: [{execution: {operator: IN ...}}])` call per 100 executions, whatever their
@@ -254,6 +270,25 @@ class HarnessBackend(Backend):
         nodes = (answer.data.get('executions') or {}).get('nodes') or []
         return [execution_of(n, entity.pipeline) for n in nodes if isinstance(n, dict)]
 
+    def _entity_of(self, execution: Execution) -> Entity:
+        """The pipeline or workflow of an execution record, from its scope when it has one (no lookup)."""
+        scope = execution.scope
+        if scope.get('entity_id') and scope.get('application_id') and scope.get('type') in (PIPELINE, WORKFLOW):
+            app_name, _sep, name = execution.pipeline.partition('/')
+            return Entity(app_id=str(scope['application_id']), app_name=app_name, id=str(scope['entity_id']),
+                          name=name, kind=str(scope['type']), variables=[])
+        return self._entity(execution.pipeline)
+
+    def _app_id(self, execution: Execution) -> t.Tuple[Execution, str]:
+        """The execution (read when its record lacks the application) and its application id."""
+        if not execution.scope.get('application_id'):
+            execution = self.get(execution)
+        app = execution.scope.get('application_id')
+        if not app:
+            raise ValidationError('harness: Harness did not say which application execution %s belongs to; pass the '
+                                  'execution record an earlier task returned' % execution.id, execution=execution)
+        return execution, str(app)
+
     def latest(self, pipeline: str) -> t.Optional[Execution]:
         found = self._recent(self._entity(pipeline), limit=1)
         if not found:
@@ -277,6 +312,9 @@ class HarnessBackend(Backend):
             raise ValidationError('harness: variable%s %s of %r %s fixed in Harness and cannot be set at start'
                                   % ('s' if len(fixed) > 1 else '', ', '.join(fixed), entity.pipeline,
                                      'are' if len(fixed) > 1 else 'is'))
+        if '\n' in request.key or '\r' in request.key:
+            raise ValidationError('harness: the idempotency key travels on one line of the execution notes, so it '
+                                  'cannot contain a line break')
         types = request.start_inputs.get('variable_types') or {}
         if not isinstance(types, dict):
             raise ValidationError('start input variable_types must be a mapping of variable name to NAME, ID or '
@@ -329,11 +367,24 @@ class HarnessBackend(Backend):
                                                       'value': _text(value)}}
                 for name, value in values.items()]
 
+    def _start_values(self, entity: Entity, parameters: t.Mapping[str, t.Any]) -> t.Dict[str, t.Any]:
+        """The variables to send: those given, then the defaults of required ones left out (Harness's
+        validateRequiredVarsPresent counts only the values sent, not the defaults it shows in its UI)."""
+        values = dict(parameters)
+        fixed = fixed_names(entity.variables)
+        for variable in entity.variables:
+            name = str(variable.get('name'))
+            if variable.get('required') and name not in values and name not in fixed \
+                    and variable.get('defaultValue') not in (None, ''):
+                values[name] = variable['defaultValue']
+        return values
+
     def start(self, request: StartRequest) -> Execution:
         entity = self._entity(request.pipeline)
         payload: t.Dict[str, t.Any] = {
             'applicationId': entity.app_id, 'entityId': entity.id, 'executionType': entity.kind,
-            'variableInputs': self._variable_inputs(request.parameters, request.start_inputs.get('variable_types') or {}),
+            'variableInputs': self._variable_inputs(self._start_values(entity, request.parameters),
+                                                    request.start_inputs.get('variable_types') or {}),
             'notes': notes_with_key(request.notes, request.key),
         }
         if request.start_inputs.get('artifacts'):
@@ -374,14 +425,17 @@ class HarnessBackend(Backend):
         for gate in execution.pending_inputs:
             if gate_id in (gate.id, gate.stage) or (gate.stage is not None and names.get(gate.stage) == gate_id):
                 return gate
-        return None
+        # A step that runs in several stages is shown as "Deploy (STAGE 3)": its bare name still matches
+        # when only one of those stages waits.
+        found = [g for g in execution.pending_inputs if g.stage and g.stage.startswith(gate_id + ' (')]
+        return found[0] if len(found) == 1 else None
 
     @staticmethod
     def _stage_names(execution: Execution) -> t.Dict[str, str]:
-        """Step name -> Harness stage name ("STAGE 2") of each stage the execution has reached."""
-        raw = execution.raw if isinstance(execution.raw, dict) else {}
-        return {stage_name(s): str(s.get('pipelineStageName')) for s in raw.get('pipelineStageExecutions') or []
-                if isinstance(s, dict) and s.get('pipelineStageName')}
+        """Shown stage name -> Harness stage name ("STAGE 2") of each stage the execution has reached."""
+        stages = raw_stages(execution.raw)
+        return {name: str(s.get('pipelineStageName')) for s, name in zip(stages, stage_names(stages))
+                if s.get('pipelineStageName')}
 
     def check_answer(self, execution: Execution, gate: PendingInput, approve: bool,
                      values: t.Mapping[str, t.Any], comment: t.Optional[str]) -> None:
@@ -400,6 +454,11 @@ class HarnessBackend(Backend):
                                       % ('s' if len(fixed) > 1 else '', ', '.join(fixed), gate.stage,
                                          'are' if len(fixed) > 1 else 'is'), execution=execution)
         self.check_comment(comment)
+        kind = str(self._approvals.get(gate.id, {}).get('approvalType') or 'USER_GROUP')
+        if gate.kind == 'approval' and kind != 'USER_GROUP':
+            raise ValidationError('harness: %s is a %s approval; Harness answers only user-group approvals through its '
+                                  'API ("%s Approval Type not supported")' % (gate.stage or gate.id, kind, kind),
+                                  execution=execution)
         # Named by the step people know (the gate id is a generated Harness id).
         owner = '%s %r' % ('the runtime inputs of' if gate.kind == 'variables' else 'approval', gate.stage or gate.id)
         problems = check_values(gate.parameters, values, owner) if approve else []
@@ -415,31 +474,61 @@ class HarnessBackend(Backend):
     def answer_input(self, execution: Execution, gate: PendingInput, approve: bool,
                      values: t.Mapping[str, t.Any], comment: t.Optional[str] = None) -> Execution:
         """Approve/reject an approval (approveOrRejectApprovals), or supply runtime inputs (pipelineResumeRuntime)."""
-        app = execution.scope.get('application_id')
-        if not app:
-            execution = self.get(execution)
-            app = execution.scope.get('application_id')
+        execution, app = self._app_id(execution)
         if gate.kind == 'variables':
-            return self._runtime_inputs(execution, str(app), gate, values)
-        payload = {'executionId': execution.id, 'approvalId': gate.id, 'action': 'APPROVE' if approve else 'REJECT',
-                   'applicationId': app, 'variableInputs': [{'name': str(k), 'value': _text(v)} for k, v in values.items()],
-                   'clientMutationId': 'cicd-%s' % gate.id}
+            return self._runtime_inputs(execution, app, gate, values)
+        # The approval's own execution (an approval step inside a workflow stage lives in that workflow's).
+        owner = self._approvals.get(gate.id, {}).get('executionId') or execution.id
+        payload: t.Dict[str, t.Any] = {'executionId': owner, 'approvalId': gate.id, 'applicationId': app,
+                                       'action': 'APPROVE' if approve else 'REJECT', 'clientMutationId': 'cicd-%s' % gate.id}
+        if values:
+            # Only when there are some: Harness refuses an empty list for an approval without variables
+            # ("Variable were not present for the given approval").
+            payload['variableInputs'] = [{'name': str(k), 'value': _text(v)} for k, v in values.items()]
         if comment:
             payload['comments'] = comment
         verb = 'approve' if approve else 'reject'
         operation = '%s approval %s of execution %s' % (verb, gate.stage or gate.id, execution.id)
 
-        def send() -> Execution:
+        def mutate() -> None:
             answer = self.graphql.run(gql.APPROVE, {'input': payload}, operation, mutation=True)
             if not (answer.data.get('approveOrRejectApprovals') or {}).get('success'):
                 raise ApiError('harness: could not %s: Harness answered success=false' % operation)
-            return self.get(execution)
+
+        return self._answer(execution, gate, operation, mutate)
+
+    def _answer(self, execution: Execution, gate: PendingInput, operation: str, mutate: t.Callable[[], None]) -> Execution:
+        """Answer a gate exactly once, then read the execution again.
+
+        After a lost answer the gate is looked up: gone means the answer took effect. A refusal of the second
+        attempt because the gate no longer waits means the same. A read failing after the answer took effect
+        still reports a change.
+        """
+        attempts = []
+
+        def send() -> Execution:
+            attempts.append(1)
+            try:
+                mutate()
+            except VendorValidationError as exc:
+                if len(attempts) > 1 and any(w in (exc.vendor_message or '') for w in _SETTLED):
+                    return self._after(execution, operation)
+                raise
+            return self._after(execution, operation)
 
         def answered() -> t.Optional[Execution]:
             current = self.get(execution)
             return current if all(g.id != gate.id for g in current.pending_inputs) else None
 
         return exactly_once(send, answered)
+
+    def _after(self, execution: Execution, operation: str) -> Execution:
+        """The execution after a write that took effect; a failed read is reported with changed=true."""
+        try:
+            return self.get(execution)
+        except ApiError as exc:
+            raise ApiError('harness: %s was done, but reading the execution afterwards failed: %s' % (operation, exc.msg),
+                           status=exc.status, vendor_message=exc.vendor_message, changed=True, execution=execution)
 
     def _runtime_inputs(self, execution: Execution, app: str, gate: PendingInput,
                         values: t.Mapping[str, t.Any]) -> Execution:
@@ -450,17 +539,12 @@ class HarnessBackend(Backend):
                    'clientMutationId': 'cicd-%s' % gate.id}
         operation = 'supply the runtime inputs of %s of execution %s' % (gate.stage or gate.id, execution.id)
 
-        def send() -> Execution:
+        def mutate() -> None:
             answer = self.graphql.run(gql.RUNTIME_INPUTS, {'input': payload}, operation, mutation=True)
             if not (answer.data.get('pipelineResumeRuntime') or {}).get('status'):
                 raise ApiError('harness: could not %s: Harness answered status=false' % operation)
-            return self.get(execution)
 
-        def answered() -> t.Optional[Execution]:
-            current = self.get(execution)
-            return current if all(g.id != gate.id for g in current.pending_inputs) else None
-
-        return exactly_once(send, answered)
+        return self._answer(execution, gate, operation, mutate)
 
     # Resume and retry -------------------------------------------------------------------------
 
@@ -483,10 +567,12 @@ class HarnessBackend(Backend):
 
     def resume(self, execution: Execution, stage: str) -> Execution:
         self._refuse_resume(execution, 'resumed')
+        execution, app = self._app_id(execution)
         names = self._stage_names(execution)
         stage_name_ = names.get(stage, stage)
-        payload = {'applicationId': execution.scope.get('application_id') or self.get(execution).scope['application_id'],
-                   'pipelineExecutionId': execution.id, 'pipelineStageName': stage_name_,
+        # Harness matches the name as a regular expression: metacharacters in it are escaped.
+        pattern = ''.join('\\' + c if c in _REGEX_META else c for c in stage_name_)
+        payload = {'applicationId': app, 'pipelineExecutionId': execution.id, 'pipelineStageName': pattern,
                    'clientMutationId': 'cicd-resume-%s' % execution.id}
         where = stage if stage == stage_name_ else '%s (%s)' % (stage, stage_name_)
         operation = 'resume execution %s from %s' % (execution.id, where)
@@ -526,7 +612,7 @@ class HarnessBackend(Backend):
             return None
         original = execution if isinstance(execution.raw, dict) else self.get(execution, Level.STAGES)
         raw = t.cast(t.Dict[str, t.Any], original.raw)
-        entity = self._entity(original.pipeline)
+        entity = self._entity_of(original)
         created = original.scope.get('created_at') or raw.get('createdAt')
         extra = [{'creationTime': {'operator': 'AFTER', 'value': created}}] if created is not None else []
         reused = {s.get('workflowExecutionId') for s in raw.get('pipelineStageExecutions') or []
@@ -550,7 +636,7 @@ class HarnessBackend(Backend):
         current = self.get(execution, Level.STAGES)
         if current.terminal:
             return current
-        app = current.scope.get('application_id')
+        current, app = self._app_id(current)
         path = '/api/executions/%s' % quote(str(current.id), safe='')
         try:
             self.http.request('PUT', path, operation='abort execution %s' % current.id,

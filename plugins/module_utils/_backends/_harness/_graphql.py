@@ -187,17 +187,21 @@ class Answer(t.NamedTuple):
 class GraphQL:
     """Sends documents to `POST {api_url}/api/graphql?accountId=...` over the vendor transport."""
 
-    def __init__(self, http: Transport, account_id: str) -> None:
+    def __init__(self, http: Transport, account_id: str, warnings: t.Optional[t.List[str]] = None) -> None:
         self.http = http
         self.account_id = account_id
+        # Where errors about parts of an answer that otherwise arrived go (the backend's warnings).
+        self.warnings = warnings if warnings is not None else []
 
     def run(self, document: str, variables: t.Mapping[str, t.Any], operation: str, *, mutation: bool = False,
             may_fail: t.Collection[str] = ()) -> Answer:
         """Send `document` with `variables`; `operation` completes "could not ..." in messages.
 
-        Raises the typed error of the first failed field not in `may_fail` (NotFoundError for Harness's
-        "does not exist" words, InvalidState for refusals of resume/approval, VendorValidationError for
-        the rest), and ApiError for an answer that is not GraphQL at all.
+        Raises the typed error of the first failed top-level field not in `may_fail` (NotFoundError for
+        Harness's "does not exist" words, Refused for refusals of resume/approval, VendorValidationError for
+        the rest), and ApiError for an answer that is not GraphQL at all. An error inside a field that still
+        has data (a path deeper than the field, e.g. one node of a list) leaves that data and becomes a
+        warning: for a mutation, the field's data means the mutation took effect.
         """
         response = self.http.request('POST', '/api/graphql', operation=operation, params={'accountId': self.account_id},
                                      json={'query': document, 'variables': dict(variables)}, idempotent=not mutation)
@@ -215,7 +219,10 @@ class GraphQL:
         for error in body.get('errors') or []:
             path = error.get('path') if isinstance(error, dict) else None
             text = self.http.redact(error_text(error))
-            if isinstance(path, list) and path:
+            if isinstance(path, list) and len(path) > 1 and data.get(str(path[0])) is not None:
+                self.warnings.append('harness: part of the answer to "%s" is missing (%s): %s'
+                                     % (operation, '.'.join(str(p) for p in path), text))
+            elif isinstance(path, list) and path:
                 failed.setdefault(str(path[0]), text)
             else:
                 general.append(text)

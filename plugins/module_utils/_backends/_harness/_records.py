@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import typing as t
 
-from ..._model import Execution, InputParameter, PendingInput, Stage, Status, iso_from_millis, map_status
+from ..._model import Execution, InputParameter, Level, PendingInput, Stage, Status, iso_from_millis, map_status
 
 VENDOR = 'harness'
 
@@ -34,17 +34,20 @@ STATUS_TABLE: t.Mapping[str, Status] = {
 }
 # ExecutionStatus.resumableStatuses (io.harness.beans.ExecutionStatus): what resumeExecution accepts.
 RESUMABLE = ('FAILED', 'ABORTED', 'REJECTED', 'EXPIRED', 'ERROR')
+# Statuses in which a pipeline may hold gates (an approval, runtime inputs).
+HELD = ('PAUSED', 'WAITING')
 
 PIPELINE, WORKFLOW = 'PIPELINE', 'WORKFLOW'
 # The idempotency key travels in the execution's notes, on a line of its own.
 KEY_LINE = 'cicd-idempotency-key: '
-_KEY = re.compile(r'^cicd-idempotency-key: (\S+)\s*$', re.M)
+_KEY = re.compile(r'^cicd-idempotency-key: (.+?)[ \t]*$', re.M)
 
 
 def key_of(notes: t.Optional[str]) -> t.Optional[str]:
-    """The idempotency key written into an execution's notes, or None."""
-    found = _KEY.search(notes or '')
-    return found.group(1) if found else None
+    """The idempotency key written into an execution's notes (the last key line: the module writes it after the
+    user's notes, which might quote one), or None."""
+    found = _KEY.findall(notes or '')
+    return found[-1] if found else None
 
 
 def notes_with_key(notes: t.Optional[str], key: str) -> str:
@@ -90,28 +93,42 @@ def _iso(value: t.Any) -> t.Optional[str]:
     return None if seconds is None else iso_from_millis(seconds * 1000.0)
 
 
-def stage_name(stage: t.Mapping[str, t.Any]) -> str:
-    """The name a stage is shown by: its step (the workflow or approval), else Harness's stage name."""
-    return str(stage.get('pipelineStepName') or stage.get('pipelineStageName') or stage.get('pipelineStageElementId'))
+def raw_stages(node: t.Any) -> t.List[t.Dict[str, t.Any]]:
+    """The stage executions of an Execution node (empty for workflow executions and non-records)."""
+    stages = node.get('pipelineStageExecutions') if isinstance(node, dict) else None
+    return [s for s in stages or [] if isinstance(s, dict)]
+
+
+def stage_names(stages: t.Sequence[t.Mapping[str, t.Any]]) -> t.List[str]:
+    """The name each stage is shown by: its step (the workflow or approval), or, where the same step runs in
+    several stages (one workflow deploying dev, then prod), the step with Harness's stage name:
+    "Deploy (STAGE 3)". Names are unique, so a stage named in resume or retry is never ambiguous."""
+    def step(stage: t.Mapping[str, t.Any]) -> str:
+        return str(stage.get('pipelineStepName') or stage.get('pipelineStageName') or stage.get('pipelineStageElementId'))
+    steps = [step(s) for s in stages]
+    return [name if steps.count(name) == 1 else '%s (%s)' % (name, s.get('pipelineStageName'))
+            for name, s in zip(steps, stages)]
 
 
 def stages_of(node: t.Mapping[str, t.Any]) -> t.List[Stage]:
-    return [Stage(id=str(s.get('pipelineStageElementId') or stage_name(s)), name=stage_name(s),
+    stages = raw_stages(node)
+    return [Stage(id=str(s.get('pipelineStageElementId') or name), name=name,
                   status=map_status(STATUS_TABLE, s.get('status')), vendor_status=s.get('status'))
-            for s in node.get('pipelineStageExecutions') or [] if isinstance(s, dict)]
+            for s, name in zip(stages, stage_names(stages))]
 
 
 def runtime_gates(node: t.Mapping[str, t.Any]) -> t.List[PendingInput]:
     """Stages paused for runtime inputs (WorkflowStageExecution with runtimeInputVariables while PAUSED)."""
     gates = []
-    for stage in node.get('pipelineStageExecutions') or []:
-        if not isinstance(stage, dict) or stage.get('status') != 'PAUSED' or not stage.get('runtimeInputVariables'):
+    stages = raw_stages(node)
+    for stage, name in zip(stages, stage_names(stages)):
+        if stage.get('status') != 'PAUSED' or not stage.get('runtimeInputVariables'):
             continue
         variables = [v for v in stage['runtimeInputVariables'] if isinstance(v, dict)]
         names = ', '.join(str(v.get('name')) for v in variables)
         gates.append(PendingInput(
-            id=str(stage.get('pipelineStageElementId')), kind='variables', stage=stage_name(stage),
-            message='%s (%s) waits for runtime inputs: %s' % (stage_name(stage), stage.get('pipelineStageName'), names),
+            id=str(stage.get('pipelineStageElementId')), kind='variables', stage=name,
+            message='%s (%s) waits for runtime inputs: %s' % (name, stage.get('pipelineStageName'), names),
             parameters=[parameter_of(v) for v in variables]))
     return gates
 
@@ -130,6 +147,10 @@ def approval_gates(details: t.Iterable[t.Mapping[str, t.Any]]) -> t.List[Pending
         message = '%s approval %s' % (kind.replace('_', ' ').lower(), step or item['approvalId'])
         if item.get('approvers'):
             message += ' (approvers: %s)' % ', '.join(str(a) for a in item['approvers'])
+        if kind != 'USER_GROUP':
+            # ApproveOrRejectApprovalsDataFetcher: "<TYPE> Approval Type not supported".
+            message += '; Harness answers only user-group approvals through its API, this one is answered in %s' % (
+                {'JIRA': 'Jira', 'SERVICENOW': 'ServiceNow', 'SHELL_SCRIPT': 'its shell script'}.get(kind, kind))
         gates.append(PendingInput(id=str(item['approvalId']), kind='approval', stage=None if step is None else str(step),
                                   message=message, parameters=params))
     return gates
@@ -161,7 +182,10 @@ def execution_of(node: t.Mapping[str, t.Any], pipeline: t.Optional[str] = None) 
         stages=stages_of(node), pending_inputs=runtime_gates(node) if vendor_status == 'PAUSED' else [],
         parameters={str(v['name']): v.get('value') for v in node.get('inputVariables') or []
                     if isinstance(v, dict) and v.get('name')},
-        idempotency_key=key_of(node.get('notes')), scope=scope, raw=dict(node), ended_epoch=ended)
+        idempotency_key=key_of(node.get('notes')), scope=scope, raw=dict(node), ended_epoch=ended,
+        # A held execution's approvals come from another field (approvalDetails): until they are added the
+        # record is not complete.
+        level=Level.STAGES if vendor_status in HELD else Level.FULL)
     if node.get('failureDetails'):
         execution.raw['failureDetails'] = node['failureDetails']
     return execution

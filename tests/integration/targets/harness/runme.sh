@@ -10,7 +10,7 @@ set +e
 ansible-playbook wrong_key.yml -e "sim_url=${SIM_URL}" -vvvv > wrong_key.log 2>&1
 rc=$?
 set -e
-cat wrong_key.log | tail -40
+tail -40 wrong_key.log
 [ "$rc" -ne 0 ] || { echo "the task with a wrong key did not fail"; exit 1; }
 grep -q 'Token is not valid' wrong_key.log || { echo "Harness's words are missing"; exit 1; }
 if grep -q 'hk.wrong.key.0000000000' wrong_key.log; then echo "the wrong key appears in the output"; exit 1; fi

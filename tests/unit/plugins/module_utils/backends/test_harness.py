@@ -19,7 +19,7 @@ from ansible_collections.cicd.pipelines.plugins.module_utils._backends._harness 
 from ansible_collections.cicd.pipelines.plugins.module_utils._backends._harness._graphql import DOCUMENTS
 from ansible_collections.cicd.pipelines.plugins.module_utils._http import _Broken
 from ansible_collections.cicd.pipelines.plugins.module_utils._errors import (
-    AmbiguousOutcomeError, AuthenticationError, InvalidState, NotFoundError, TransientError, ValidationError,
+    AmbiguousOutcomeError, ApiError, AuthenticationError, InvalidState, NotFoundError, TransientError, ValidationError,
     VendorValidationError)
 from ansible_collections.cicd.pipelines.plugins.module_utils._model import Execution, Level, StartRequest, Status
 from ansible_collections.cicd.pipelines.plugins.module_utils._options import Connection
@@ -136,7 +136,7 @@ def test_an_invalid_api_key_is_an_authentication_error_in_harness_words_without_
     with pytest.raises(AuthenticationError) as info:
         fake.backend.get(Execution(vendor='harness', pipeline='shop/deploy', id='exFailedAAAAAAAAAAAAAA'))
 
-    assert 'Invalid Api Key' in info.value.msg and 'HTTP 401' in info.value.msg
+    assert 'Token is not valid.' in info.value.msg and 'HTTP 401' in info.value.msg
     assert KEY not in info.value.msg
 
 
@@ -546,3 +546,131 @@ def test_a_lost_connection_on_a_read_is_retried_but_on_a_mutation_is_ambiguous()
         fake.backend.graphql.run(DOCUMENTS['approve'], {'input': {}}, 'approve', mutation=True)
     assert len(fake.sent('cicdApprove')) == 1
 
+
+# Review findings -------------------------------------------------------------------------------------
+
+def test_an_approval_without_variables_is_answered_without_variable_inputs():
+    answer = fx('execution_paused_approval')
+    answer['data']['approvalDetails']['approvalDetails'][0]['variables'] = []
+    fake = Harness(cicdExecutionWithApprovals=[answer, fx('execution_paused_runtime')],
+                   cicdApprove={'data': {'approveOrRejectApprovals': {'success': True, 'clientMutationId': None}}})
+    current = fake.backend.get(record('execution_paused_approval'))
+
+    fake.backend.answer_input(current, current.pending_inputs[0], True, {})
+
+    assert 'variableInputs' not in fake.sent('cicdApprove')[0].json['variables']['input']
+
+
+def test_a_key_with_spaces_is_found_again_and_the_last_key_line_wins():
+    recent = fx('executions_recent')
+    recent['data']['executions']['nodes'][0]['notes'] = ('quoting an old run: cicd-idempotency-key: other\n'
+                                                         'cicd-idempotency-key: shop release 1.4.1')
+    fake = Harness(**lookups(cicdExecutions=recent))
+
+    found = fake.backend.find_started(request(key='shop release 1.4.1'))
+
+    assert [e.id for e in found] == ['exSucceededAAAAAAAAAAA']
+
+
+def test_a_key_with_a_line_break_is_refused_before_anything_is_sent():
+    fake = Harness(**lookups())
+
+    with pytest.raises(ValidationError) as info:
+        fake.backend.check_start(request(key='a\nb'), fake.backend.describe_pipeline('shop/deploy'))
+
+    assert 'line break' in info.value.msg
+
+
+def test_required_variables_left_out_are_sent_with_their_defaults():
+    fake = Harness(**lookups(cicdExecutions=fx('executions_recent'), cicdStart=fx('start')))
+
+    fake.backend.start(request(parameters={'VERSION': '1.4.2'}))
+
+    sent = fake.sent('cicdStart')[0].json['variables']['input']['variableInputs']
+    assert sent == [{'name': 'VERSION', 'variableValue': {'type': 'NAME', 'value': '1.4.2'}},
+                    {'name': 'TARGET', 'variableValue': {'type': 'NAME', 'value': 'staging'}}]
+
+
+def test_a_stage_name_is_sent_with_its_regular_expression_characters_escaped():
+    answer = fx('execution_failed')
+    answer['data']['execution']['pipelineStageExecutions'][1]['pipelineStageName'] = 'Prod (eu)'
+    fake = Harness(cicdExecution=answer, cicdResume=fx('resume'))
+    failed = fake.backend.get(Execution(vendor='harness', pipeline='shop/deploy', id='exFailedAAAAAAAAAAAAAA'),
+                              Level.STAGES)
+
+    fake.backend.resume(failed, 'Smoke test')
+
+    assert fake.sent('cicdResume')[0].json['variables']['input']['pipelineStageName'] == 'Prod \\(eu\\)'
+
+
+def test_the_continuation_lookup_uses_the_record_and_not_the_name():
+    fake = Harness(cicdExecution=fx('execution_failed'), cicdExecutions=fx('executions_after_failed'))
+    failed = fake.backend.get(Execution(vendor='harness', pipeline='shop/deploy', id='exFailedAAAAAAAAAAAAAA'),
+                              Level.STAGES)
+
+    assert fake.backend.find_continuation(failed, Operation.RETRY).id == 'exResumedAAAAAAAAAAAAA'
+    assert fake.sent('cicdApplication') == [] and fake.sent('cicdEntity') == []
+
+
+def test_an_error_inside_a_started_execution_keeps_the_start_and_warns():
+    started = fx('start')
+    started['data']['startExecution']['execution']['pipeline'] = None
+    started['errors'] = [{'message': 'Exception while fetching data (/startExecution/execution/pipeline) : '
+                                     'User not authorized', 'path': ['startExecution', 'execution', 'pipeline']}]
+    fake = Harness(**lookups(cicdExecutions=fx('executions_recent'), cicdStart=started))
+
+    execution = fake.backend.start(request())
+
+    assert execution.id == 'exStartedAAAAAAAAAAAAA'
+    assert any('startExecution.execution.pipeline' in w and 'User not authorized' in w for w in fake.backend.warnings)
+
+
+def test_a_second_attempt_refused_because_the_gate_no_longer_waits_counts_as_answered():
+    refused = {'data': {'approveOrRejectApprovals': None}, 'errors': [{
+        'message': 'Exception while fetching data (/approveOrRejectApprovals) : Invalid argument(s): No Pipeline '
+                   'execution [exPausedAAAAAAAAAAAAAA] waiting for approval id: apprAAAAAAAAAAAAAAAAAA',
+        'path': ['approveOrRejectApprovals']}]}
+    fake = Harness(cicdExecutionWithApprovals=fx('execution_paused_approval'), cicdApprove=[lost, refused])
+    current = fake.backend.get(record('execution_paused_approval'))
+
+    after = fake.backend.answer_input(current, current.pending_inputs[0], True, {'CHANGE_TICKET': 'CHG-1'})
+
+    assert len(fake.sent('cicdApprove')) == 2 and after.id == current.id
+
+
+def test_a_read_failing_after_an_answer_took_effect_reports_a_change():
+    fake = Harness(cicdExecutionWithApprovals=[fx('execution_paused_approval'), (500, 'down'), (500, 'down'),
+                                               (500, 'down')],
+                   cicdApprove={'data': {'approveOrRejectApprovals': {'success': True, 'clientMutationId': None}}})
+    current = fake.backend.get(record('execution_paused_approval'))
+
+    with pytest.raises(ApiError) as info:
+        fake.backend.answer_input(current, current.pending_inputs[0], True, {})
+
+    assert info.value.changed is True and 'was done, but reading the execution afterwards failed' in info.value.msg
+
+
+def test_a_step_that_runs_in_two_stages_is_named_with_its_stage():
+    answer = fx('execution_failed')
+    stages = answer['data']['execution']['pipelineStageExecutions']
+    stages[0]['pipelineStepName'] = stages[1]['pipelineStepName'] = 'Deploy'
+    fake = Harness(cicdExecution=answer, cicdResume=fx('resume'))
+    failed = fake.backend.get(Execution(vendor='harness', pipeline='shop/deploy', id='exFailedAAAAAAAAAAAAAA'),
+                              Level.STAGES)
+
+    assert [s.name for s in failed.stages] == ['Deploy (STAGE 1)', 'Deploy (STAGE 2)']
+    fake.backend.retry(failed)
+    assert fake.sent('cicdResume')[0].json['variables']['input']['pipelineStageName'] == 'STAGE 2'
+
+
+def test_an_approval_harness_cannot_answer_through_its_api_is_refused_before_sending():
+    answer = fx('execution_paused_approval')
+    answer['data']['approvalDetails']['approvalDetails'][0]['approvalType'] = 'JIRA'
+    fake = Harness(cicdExecutionWithApprovals=answer)
+    current = fake.backend.get(record('execution_paused_approval'))
+
+    with pytest.raises(ValidationError) as info:
+        fake.backend.check_answer(current, current.pending_inputs[0], True, {}, None)
+
+    assert 'JIRA Approval Type not supported' in info.value.msg
+    assert 'answered in Jira' in current.pending_inputs[0].message
