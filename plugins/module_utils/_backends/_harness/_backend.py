@@ -33,13 +33,15 @@ from ..._http import ResponsePolicy
 from .._base import ALL_OPERATIONS, Backend, Operation, exactly_once
 from . import _graphql as gql
 from ._records import (HELD, PIPELINE, RESUMABLE, STATUS_TABLE, VENDOR, WORKFLOW, approval_gates, execution_of, fixed_names,
-                       key_of, notes_with_key, parameter_of, raw_stages, stage_names)
+                       key_of, notes_with_key, parameter_of, raw_stages, seconds_of, stage_names)
 
 SAAS_URL = 'https://app.harness.io/gateway'
 # GraphQLRateLimiter: 30 external calls per minute per account on SaaS (on-prem installations have no limit).
 SAAS_CALLS_PER_MINUTE = 30
 # How many recent executions of a pipeline the key and lineage lookups read (one call).
 _RECENT = 50
+# How many recent successful executions give a pipeline's typical duration (Harness publishes no estimate).
+_TYPICAL_OF = 5
 # `executions` answers at most this many nodes per call; batched reads are split into calls of this size.
 _BATCH = 100
 _VALUE_TYPES = ('NAME', 'ID', 'EXPRESSION')
@@ -94,6 +96,8 @@ class HarnessBackend(Backend):
         self._entities: t.Dict[str, Entity] = {}
         # Approval details by approval id, as last read (type and the execution the approval lives in).
         self._approvals: t.Dict[str, t.Dict[str, t.Any]] = {}
+        # (type, entity id) -> typical duration in seconds of its recent successful executions (None: unknown).
+        self._typical: t.Dict[t.Tuple[str, str], t.Optional[float]] = {}
         # Executions of a pipeline seen by the last key lookup (a start's "before" snapshot).
         self._seen: t.Dict[str, t.Set[str]] = {}
 
@@ -183,6 +187,13 @@ class HarnessBackend(Backend):
     # Reads ------------------------------------------------------------------------------------
 
     def get(self, execution: Execution, level: Level = Level.FULL) -> Execution:
+        """The execution read to `level`; below FULL (a poll) with the expected end of an active one."""
+        record = self._get(execution, level)
+        if level < Level.FULL:
+            self._estimate([record])
+        return record
+
+    def _get(self, execution: Execution, level: Level = Level.FULL) -> Execution:
         if execution.id is None:
             raise ValidationError('harness: the execution has no id; pass the execution record an earlier task returned')
         app = execution.scope.get('application_id')
@@ -252,13 +263,43 @@ class HarnessBackend(Backend):
         for wanted in executions:
             node = nodes.get(str(wanted.id))
             # Not in the list (e.g. another application the key cannot list): read it on its own.
-            records.append(self._record(node, wanted) if node is not None else self.get(wanted, Level.STAGES))
+            records.append(self._record(node, wanted) if node is not None else self._get(wanted, Level.STAGES))
         if level == Level.FULL:
             self._add_approvals(records)
         else:
             for record in records:
                 record.level = level
+            self._estimate(records)
         return records
+
+    def _estimate(self, records: t.Sequence[Execution]) -> None:
+        """Set `expected_end` of active records (what a poll reads: the poller aims just after it) from their
+        pipeline's typical duration: the median of its last successful executions, read once per pipeline
+        and task (one call; Harness reports no estimate of its own)."""
+        for record in records:
+            kind, entity_id = record.scope.get('type'), record.scope.get('entity_id')
+            if not record.status.active or record.expected_end is not None or not entity_id or kind not in (PIPELINE, WORKFLOW):
+                continue
+            key = (str(kind), str(entity_id))
+            if key not in self._typical:
+                self._typical[key] = self._typical_duration(*key)
+            started = seconds_of((record.raw or {}).get('startedAt')) if isinstance(record.raw, dict) else None
+            if self._typical[key] is not None and started is not None:
+                record.expected_end = started + t.cast(float, self._typical[key])
+
+    def _typical_duration(self, kind: str, entity_id: str) -> t.Optional[float]:
+        field = 'pipeline' if kind == PIPELINE else 'workflow'
+        filters = [{field: {'operator': 'EQUALS', 'values': [entity_id]}}, {'status': {'operator': 'IN', 'values': ['SUCCESS']}}]
+        try:
+            answer = self.graphql.run(gql.EXECUTIONS_STATUS, {'filters': filters, 'limit': _TYPICAL_OF},
+                                      'read the recent durations of %s %s' % (field, entity_id))
+        except ApiError:
+            return None  # no estimate: the poller backs off instead
+        durations = sorted(
+            t.cast(float, seconds_of(n.get('endedAt'))) - t.cast(float, seconds_of(n.get('startedAt')))
+            for n in (answer.data.get('executions') or {}).get('nodes') or []
+            if isinstance(n, dict) and seconds_of(n.get('startedAt')) is not None and seconds_of(n.get('endedAt')) is not None)
+        return durations[len(durations) // 2] if durations else None
 
     def _recent(self, entity: Entity, extra: t.Sequence[t.Mapping[str, t.Any]] = (),
                 limit: int = _RECENT) -> t.List[Execution]:
@@ -282,7 +323,7 @@ class HarnessBackend(Backend):
     def _app_id(self, execution: Execution) -> t.Tuple[Execution, str]:
         """The execution (read when its record lacks the application) and its application id."""
         if not execution.scope.get('application_id'):
-            execution = self.get(execution)
+            execution = self._get(execution)
         app = execution.scope.get('application_id')
         if not app:
             raise ValidationError('harness: Harness did not say which application execution %s belongs to; pass the '
@@ -517,7 +558,7 @@ class HarnessBackend(Backend):
             return self._after(execution, operation)
 
         def answered() -> t.Optional[Execution]:
-            current = self.get(execution)
+            current = self._get(execution)
             return current if all(g.id != gate.id for g in current.pending_inputs) else None
 
         return exactly_once(send, answered)
@@ -525,7 +566,7 @@ class HarnessBackend(Backend):
     def _after(self, execution: Execution, operation: str) -> Execution:
         """The execution after a write that took effect; a failed read is reported with changed=true."""
         try:
-            return self.get(execution)
+            return self._get(execution)
         except ApiError as exc:
             raise ApiError('harness: %s was done, but reading the execution afterwards failed: %s' % (operation, exc.msg),
                            status=exc.status, vendor_message=exc.vendor_message, changed=True, execution=execution)
@@ -610,7 +651,7 @@ class HarnessBackend(Backend):
         the workflow executions of its earlier stages, or (resumed from the first stage) carries its notes."""
         if execution.scope.get('type') == WORKFLOW or execution.id is None:
             return None
-        original = execution if isinstance(execution.raw, dict) else self.get(execution, Level.STAGES)
+        original = execution if isinstance(execution.raw, dict) else self._get(execution, Level.STAGES)
         raw = t.cast(t.Dict[str, t.Any], original.raw)
         entity = self._entity_of(original)
         created = original.scope.get('created_at') or raw.get('createdAt')
@@ -633,7 +674,7 @@ class HarnessBackend(Backend):
 
     def cancel(self, execution: Execution) -> Execution:
         """No GraphQL mutation aborts an execution: the REST interrupt ABORT_ALL (ExecutionResource) does."""
-        current = self.get(execution, Level.STAGES)
+        current = self._get(execution, Level.STAGES)
         if current.terminal:
             return current
         current, app = self._app_id(current)
@@ -646,11 +687,11 @@ class HarnessBackend(Backend):
             raise
         except ApiError:
             # Ended meanwhile (Harness refuses to interrupt a finished execution): report how it ended.
-            after = self.get(current)
+            after = self._get(current)
             if after.terminal:
                 return after
             raise
-        return self.get(current)
+        return self._get(current)
 
 
 def _text(value: t.Any) -> str:

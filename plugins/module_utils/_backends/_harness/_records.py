@@ -79,7 +79,7 @@ def fixed_names(variables: t.Iterable[t.Mapping[str, t.Any]]) -> t.Dict[str, t.O
     return {str(v.get('name')): v.get('defaultValue') for v in variables if v.get('fixed')}
 
 
-def _seconds(value: t.Any) -> t.Optional[float]:
+def seconds_of(value: t.Any) -> t.Optional[float]:
     """DateTime (epoch ms as a number) or Long (epoch ms as a string) -> epoch seconds."""
     try:
         millis = float(value)
@@ -89,7 +89,7 @@ def _seconds(value: t.Any) -> t.Optional[float]:
 
 
 def _iso(value: t.Any) -> t.Optional[str]:
-    seconds = _seconds(value)
+    seconds = seconds_of(value)
     return None if seconds is None else iso_from_millis(seconds * 1000.0)
 
 
@@ -165,7 +165,7 @@ def execution_of(node: t.Mapping[str, t.Any], pipeline: t.Optional[str] = None) 
     name = pipeline
     if app.get('name') and entity.get('name'):
         name = '%s/%s' % (app['name'], entity['name'])
-    started, ended = _seconds(node.get('startedAt')), _seconds(node.get('endedAt'))
+    started, ended = seconds_of(node.get('startedAt')), seconds_of(node.get('endedAt'))
     scope = {'type': kind}
     if app.get('id'):
         scope['application_id'] = app['id']

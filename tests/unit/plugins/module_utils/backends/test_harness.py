@@ -498,7 +498,7 @@ def test_a_resume_refused_as_not_the_latest_iteration_returns_the_continuation()
 def test_only_resumable_states_can_be_resumed(status):
     answer = fx('execution_failed')
     answer['data']['execution']['status'] = status
-    fake = Harness(cicdExecution=answer)
+    fake = Harness(cicdExecution=answer, cicdExecutionsStatus={'data': {'executions': {'nodes': []}}})
     current = fake.backend.get(Execution(vendor='harness', pipeline='shop/deploy', id='exFailedAAAAAAAAAAAAAA'),
                                Level.STAGES)
 
@@ -674,3 +674,23 @@ def test_an_approval_harness_cannot_answer_through_its_api_is_refused_before_sen
 
     assert 'JIRA Approval Type not supported' in info.value.msg
     assert 'answered in Jira' in current.pending_inputs[0].message
+
+
+def test_a_poll_expects_the_end_after_the_median_of_recent_successful_runs_read_once_per_pipeline():
+    running = fx('execution_failed')
+    running['data']['execution'].update(status='RUNNING', endedAt=None, startedAt=1764583201000)
+    durations = [{'data': {'executions': {'nodes': [
+        {'__typename': 'PipelineExecution', 'id': 'h%d' % i, 'status': 'SUCCESS', 'createdAt': 0,
+         'startedAt': 1764500000000, 'endedAt': 1764500000000 + seconds * 1000} for i, seconds in enumerate((40, 60, 300))]}}}]
+    fake = Harness(cicdExecution=running, cicdExecutionsStatus=durations)
+    stub = Execution(vendor='harness', pipeline='shop/deploy', id='exFailedAAAAAAAAAAAAAA')
+
+    first = fake.backend.get(stub, Level.STATUS)
+    fake.backend.get(first, Level.STATUS)
+
+    assert first.expected_end == 1764583201.0 + 60
+    lookups_sent = fake.sent('cicdExecutionsStatus')
+    assert len(lookups_sent) == 1
+    assert lookups_sent[0].json['variables']['filters'] == [
+        {'pipeline': {'operator': 'EQUALS', 'values': ['pRq8sGhJTvO7uxWw0xK2Lg']}},
+        {'status': {'operator': 'IN', 'values': ['SUCCESS']}}]
