@@ -18,11 +18,11 @@ options:
       - Set it once for all modules with O(ignore:module_defaults) and the action group
         C(group/cicd.pipelines.pipelines), or per task when one play talks to several vendors (see O(connections)).
       - May be left out when O(ignore:execution) is given, since the execution record names its vendor.
-      - V(jenkins) is Jenkins; V(harness) is Harness FirstGen (CurrentGen) through its GraphQL API. Buddy.Works
-        (V(buddy)) and Huawei Cloud CodeArts (V(codearts)) are on the roadmap; their connection options are listed
-        below already.
+      - V(jenkins) is Jenkins; V(harness) is Harness FirstGen (CurrentGen) through its GraphQL API; V(buddy) is
+        Buddy.Works (cloud or self-hosted). Huawei Cloud CodeArts (V(codearts)) is on the roadmap; its connection
+        options are listed below already.
     type: str
-    choices: [harness, jenkins]
+    choices: [buddy, harness, jenkins]
   api_url:
     description:
       - Base URL of the service's API. Vendors with a SaaS default or a region table need it only for other
@@ -33,7 +33,10 @@ options:
       - For B(Harness), the FirstGen gateway URL; default C(https://app.harness.io/gateway) (SaaS). For an on-prem
         installation, its URL without C(/api), for example C(https://harness.example.com). If not set, the environment
         variable E(HARNESS_ENDPOINT) is used.
-      - For B(Buddy), the API URL; default the US cloud. For B(CodeArts), the endpoint; default from O(region).
+      - For B(Buddy), the API URL; default C(https://api.buddy.works) (the US cloud). The EU cloud is
+        C(https://api.eu.buddy.works); self-hosted Buddy is C(https://HOST/api). If not set, the environment variable
+        E(BUDDY_API_ENDPOINT) is used.
+      - For B(CodeArts), the endpoint; default from O(region).
     type: str
   username:
     description:
@@ -46,7 +49,8 @@ options:
       - API token. For B(Jenkins), a user API token; requests made with it need no CSRF crumb. If not set, the
         environment variable E(JENKINS_API_TOKEN) is used.
       - For B(Harness), the API key (sent as C(X-Api-Key)); environment variable E(HARNESS_API_KEY).
-      - For B(Buddy), a personal access token; environment variable E(BUDDY_TOKEN).
+      - For B(Buddy), a personal access token (sent as a bearer token) with the scopes C(EXECUTION_INFO) and,
+        to run, approve, retry or stop, C(EXECUTION_RUN); environment variable E(BUDDY_TOKEN).
       - For B(CodeArts), an IAM token (sent as C(X-Auth-Token)), instead of O(access_key) and O(secret_key).
       - Never shown in results, warnings or logs.
     type: str
@@ -132,6 +136,35 @@ options:
             type: str
           password:
             description: As O(password). Never shown in results, warnings or logs.
+            type: str
+          validate_certs:
+            description: As O(validate_certs).
+            type: bool
+          ca_path:
+            description: As O(ca_path).
+            type: path
+          request_timeout:
+            description: As O(request_timeout).
+            type: float
+          request_retries:
+            description: As O(request_retries).
+            type: int
+      buddy:
+        description:
+          - Settings for B(Buddy).
+        type: dict
+        suboptions:
+          api_url:
+            description: As O(api_url).
+            type: str
+          api_token:
+            description: As O(api_token). Never shown in results, warnings or logs.
+            type: str
+          workspace:
+            description: As O(workspace).
+            type: str
+          project:
+            description: As O(project).
             type: str
           validate_certs:
             description: As O(validate_certs).

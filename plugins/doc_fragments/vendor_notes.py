@@ -32,7 +32,13 @@ notes:
     O(start_inputs) - C(variable_types) (variable name to C(NAME), C(ID) or C(EXPRESSION)), C(artifacts) (a list of
     C({service, artifact_source, build_number}), optionally with C(parameters) for a parameterized artifact source) and
     C(continue_with_default_values) (boolean; pipelines with runtime inputs go on with their defaults).
-  - See the vendor guides in the collection's C(docs/) folder (C(docs/jenkins.md), C(docs/harness.md)).
+  - B(Buddy) - O(pipeline) is the pipeline's name, identifier or numeric id in O(project) (C(PROJECT/NAME) for another
+    project of the workspace). O(parameters) are variables defined for the pipeline (workspace, project or pipeline
+    level); encrypted ones are sent with C(encrypted) and never shown. O(revision) is C(to_revision) (default C(HEAD)).
+    The idempotency key and O(notes) travel in the run's comment. O(start_inputs) - C(branch), C(tag), C(pull_request),
+    C(from_revision), C(refresh), C(clear_cache), C(priority) (C(LOW), C(NORMAL), C(HIGH)) and C(actions) (ids of the
+    actions to run).
+  - See the vendor guides in the collection's C(docs/) folder (C(docs/jenkins.md), C(docs/harness.md), C(docs/buddy.md)).
 '''
 
     INFO = r'''
@@ -44,6 +50,9 @@ notes:
     (named by their step, the workflow or approval); workflow executions have none. Approvals waiting for a person and
     stages paused for runtime inputs are RV(execution.pending_inputs). The FirstGen GraphQL API has no log query, so
     RV(execution.log_tail) is always V(null).
+  - B(Buddy) - O(execution_id) is the execution's id (a number per pipeline). RV(execution.stages) are the actions
+    (C(action_executions)); actions waiting for approval or for variables are RV(execution.pending_inputs). The log tail
+    is the failed action's log.
 '''
 
     INPUT = r'''
@@ -56,6 +65,10 @@ notes:
     paused for runtime inputs (its C(pipelineStageElementId), or the step or stage name). Approvals take O(parameters) (the
     approval's variables), O(comment) and V(reject) (the execution ends rejected); runtime inputs take O(parameters)
     only, every variable not given is sent with its default, and they cannot be rejected (cancel the execution instead).
+  - B(Buddy) - a gate is a wait-for-approval action (V(approve) sends C(APPLY); no parameters) or a wait-for-variables
+    action (C(APPLY_VARIABLES), or C(SET_VARIABLES) for settable ones, with O(parameters)); O(input_id) is the action's
+    name, its id or its action-execution id. Buddy has no reject, so V(reject) cancels the execution (it ends
+    C(TERMINATED), reported as aborted). Buddy records no comment, so O(comment) is refused.
 '''
 
     RESUME = r'''
@@ -68,6 +81,8 @@ notes:
     the step name or Harness's stage name such as C(STAGE 2); default the first stage that did not succeed). Harness makes
     a new execution, returned with RV(execution.previous_id); only the latest execution of a resumed chain can be resumed
     again, and a pipeline modified since cannot be resumed. Workflow executions cannot be resumed.
+  - B(Buddy) - Buddy continues an execution only from the action that failed or was stopped, which is what
+    M(cicd.pipelines.pipeline_retry) does; any other stage is refused.
 '''
 
     RETRY = r'''
@@ -79,6 +94,8 @@ notes:
     parameters can be restarted from a stage but not rebuilt, because Jenkins does not reveal password values.
   - B(Harness) - has no retry of its own, so the module resumes the pipeline execution from its first stage that did not
     succeed (see M(cicd.pipelines.pipeline_resume)). Workflow executions cannot be retried; start them again.
+  - B(Buddy) - sends C(RETRY) for a failed or terminated execution; Buddy runs it again from the failed action under the
+    same execution id, so RV(execution.id) does not change.
 '''
 
     CANCEL = r'''
@@ -88,4 +105,5 @@ notes:
     that is still queued).
   - B(Harness) - the public GraphQL API has no abort mutation; the module sends Harness's REST interrupt
     C(ABORT_ALL) (C(PUT /api/executions/ID)) with the same API key.
+  - B(Buddy) - sends C(CANCEL) (queued, running or waiting executions end C(TERMINATED)).
 '''

@@ -317,6 +317,11 @@ class Transport:
             with self._lock:
                 self.secrets.add(str(value))
 
+    def secret_values(self) -> t.List[str]:
+        """Every value registered with add_secret (for Ansible's no_log_values)."""
+        with self._lock:
+            return list(self.secrets)
+
     def redact(self, text: str) -> str:
         with self._lock:
             secrets = sorted(self.secrets, key=len, reverse=True)

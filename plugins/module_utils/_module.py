@@ -190,6 +190,7 @@ class PipelineModule:
             self._check_task()  # connection options and the operation are checked before anything else
             result = operation(self)
         except PipelineError as exc:
+            self._mask()
             self._warn_backend()
             failure: t.Dict[str, t.Any] = dict(exc.details, changed=exc.changed)
             failure.update(self._changed_so_far(failure))
@@ -199,11 +200,19 @@ class PipelineModule:
             self.module.fail_json(msg=self._redact(exc.msg), exception=self._redact(traceback.format_exc()), **failure)
         except Exception as exc:  # pylint: disable=broad-except
             # A bug or an unforeseen vendor answer: a clean message here, the traceback only in `exception`.
+            self._mask()
             who = self.params.get('vendor') or 'cicd.pipelines'
             self.module.fail_json(msg=self._redact('%s: unexpected error: %s: %s' % (who, type(exc).__name__, exc)),
                                   exception=self._redact(traceback.format_exc()), **self._changed_so_far({}))
+        self._mask()
         self._warn_backend()
         self.module.exit_json(**result)
+
+    def _mask(self) -> None:
+        """Let Ansible mask what the backends learned is secret (password parameters, encrypted variables)
+        wherever it appears in the result, including the module arguments echoed at -vvv."""
+        for backend in self._backends.values():
+            self.module.no_log_values.update(backend.http.secret_values())
 
     def _changed_so_far(self, failure: t.Mapping[str, t.Any]) -> t.Dict[str, t.Any]:
         """For a failure after the task changed something: changed=true and the execution(s) it changed."""

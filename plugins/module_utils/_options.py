@@ -93,9 +93,10 @@ USES: t.Dict[str, t.Dict[str, Use]] = {
         'account_id': Use(('HARNESS_ACCOUNT_ID',), required=True),
         'calls_per_minute': Use(),
     },
-    # bdy (the Buddy CLI): BUDDY_TOKEN, BUDDY_WORKSPACE, BUDDY_PROJECT.
+    # bdy (the Buddy CLI): BUDDY_TOKEN, BUDDY_WORKSPACE, BUDDY_PROJECT; Buddy's GitHub login action exports the
+    # API URL as BUDDY_API_ENDPOINT next to BUDDY_TOKEN.
     'buddy': {
-        'api_url': Use(),
+        'api_url': Use(('BUDDY_API_ENDPOINT',)),
         'api_token': Use(('BUDDY_TOKEN',), required=True),
         'workspace': Use(('BUDDY_WORKSPACE',), required=True),
         'project': Use(('BUDDY_PROJECT',), required=True),

@@ -28,6 +28,11 @@ def _jenkins() -> t.Type['Backend']:
     return JenkinsBackend
 
 
+def _buddy() -> t.Type['Backend']:
+    from ._backends._buddy import BuddyBackend
+    return BuddyBackend
+
+
 def _harness() -> t.Type['Backend']:
     from ._backends._harness import HarnessBackend
     return HarnessBackend
@@ -37,6 +42,7 @@ def _harness() -> t.Type['Backend']:
 VENDORS: t.Dict[str, t.Callable[[], t.Type['Backend']]] = {
     'jenkins': _jenkins,
     'harness': _harness,
+    'buddy': _buddy,
 }
 
 

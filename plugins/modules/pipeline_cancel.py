@@ -49,6 +49,12 @@ EXAMPLES = r'''
     vendor: harness
     pipeline: shop/deploy
     execution_id: "{{ harness_execution_id }}"
+
+- name: Cancel a Buddy execution
+  cicd.pipelines.pipeline_cancel:
+    vendor: buddy
+    pipeline: shop/deploy
+    execution_id: "12"
 '''
 
 RETURN = r'''

@@ -109,6 +109,17 @@ EXAMPLES = r'''
   environment:
     HARNESS_ACCOUNT_ID: "{{ harness_account_id }}"
     HARNESS_API_KEY: "{{ vault_harness_api_key }}"
+
+- name: Read a Buddy execution with the log of its failed action
+  cicd.pipelines.pipeline_info:
+    vendor: buddy
+    pipeline: shop/deploy
+    execution_id: "12"
+    log_lines: 50
+  environment:
+    BUDDY_TOKEN: "{{ vault_buddy_token }}"
+    BUDDY_WORKSPACE: acme
+    BUDDY_PROJECT: shop
 '''
 
 RETURN = r'''

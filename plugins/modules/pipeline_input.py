@@ -103,6 +103,19 @@ EXAMPLES = r'''
     parameters:
       REPLICAS: "4"
     wait: true
+
+- name: Approve a Buddy wait-for-approval action (no parameters)
+  cicd.pipelines.pipeline_input:
+    execution: "{{ buddy_deploy.execution }}"
+    input_id: Release
+
+- name: Give the variables a Buddy wait-for-variables action asks for
+  cicd.pipelines.pipeline_input:
+    execution: "{{ buddy_deploy.execution }}"
+    input_id: Deploy
+    parameters:
+      REPLICAS: "4"
+    wait: true
 '''
 
 RETURN = r'''

@@ -61,6 +61,10 @@ EXAMPLES = r'''
     execution: "{{ harness_deploy.execution }}"
     stage: Smoke test
     wait_for: [waiting, succeeded]
+
+- name: Continue a failed Buddy execution from its failed action (the same as a retry on Buddy)
+  cicd.pipelines.pipeline_resume:
+    execution: "{{ buddy_deploy.execution }}"
 '''
 
 RETURN = r'''

@@ -54,6 +54,11 @@ EXAMPLES = r'''
   cicd.pipelines.pipeline_retry:
     execution: "{{ harness_deploy.execution }}"
     wait_for: [waiting, succeeded]
+
+- name: Retry a failed Buddy execution (Buddy re-runs it from the failed action under the same id)
+  cicd.pipelines.pipeline_retry:
+    execution: "{{ buddy_deploy.execution }}"
+    wait_for: [waiting, succeeded]
 '''
 
 RETURN = r'''

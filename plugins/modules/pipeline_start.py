@@ -141,6 +141,22 @@ EXAMPLES = r'''
     idempotency_key: shop-deploy-1.4.2
     notes: Release 1.4.2 (CHG-1042)
     wait_for: [waiting, succeeded, failed]
+
+- name: Run a Buddy pipeline on a branch with a masked variable, once per release
+  cicd.pipelines.pipeline_start:
+    vendor: buddy
+    workspace: acme
+    project: shop
+    api_token: "{{ vault_buddy_token }}"
+    pipeline: deploy
+    parameters:
+      VERSION: 1.4.2
+      DEPLOY_KEY: "{{ vault_deploy_key }}"
+    start_inputs:
+      branch: main
+      priority: HIGH
+    idempotency_key: shop-deploy-1.4.2
+    wait_for: [waiting, succeeded, failed]
 '''
 
 RETURN = r'''

@@ -33,7 +33,8 @@ from ..._http import ResponsePolicy
 from .._base import ALL_OPERATIONS, Backend, Operation, exactly_once
 from . import _graphql as gql
 from ._records import (HELD, PIPELINE, RESUMABLE, STATUS_TABLE, VENDOR, WORKFLOW, approval_gates, execution_of, fixed_names,
-                       key_of, notes_with_key, parameter_of, raw_stages, seconds_of, stage_names)
+                       parameter_of, raw_stages, seconds_of, stage_names)
+from .._keyline import key_of, key_problem, with_key
 
 SAAS_URL = 'https://app.harness.io/gateway'
 # GraphQLRateLimiter: 30 external calls per minute per account on SaaS (on-prem installations have no limit).
@@ -353,9 +354,8 @@ class HarnessBackend(Backend):
             raise ValidationError('harness: variable%s %s of %r %s fixed in Harness and cannot be set at start'
                                   % ('s' if len(fixed) > 1 else '', ', '.join(fixed), entity.pipeline,
                                      'are' if len(fixed) > 1 else 'is'))
-        if '\n' in request.key or '\r' in request.key:
-            raise ValidationError('harness: the idempotency key travels on one line of the execution notes, so it '
-                                  'cannot contain a line break')
+        if key_problem(request.key):
+            raise ValidationError('harness: %s' % key_problem(request.key))
         types = request.start_inputs.get('variable_types') or {}
         if not isinstance(types, dict):
             raise ValidationError('start input variable_types must be a mapping of variable name to NAME, ID or '
@@ -426,7 +426,7 @@ class HarnessBackend(Backend):
             'applicationId': entity.app_id, 'entityId': entity.id, 'executionType': entity.kind,
             'variableInputs': self._variable_inputs(self._start_values(entity, request.parameters),
                                                     request.start_inputs.get('variable_types') or {}),
-            'notes': notes_with_key(request.notes, request.key),
+            'notes': with_key(request.notes, request.key),
         }
         if request.start_inputs.get('artifacts'):
             payload['serviceInputs'] = self._service_inputs(request.start_inputs['artifacts'])

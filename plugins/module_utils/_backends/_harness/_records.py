@@ -9,9 +9,9 @@
 
 from __future__ import annotations
 
-import re
 import typing as t
 
+from .._keyline import key_of
 from ..._model import Execution, InputParameter, Level, PendingInput, Stage, Status, iso_from_millis, map_status
 
 VENDOR = 'harness'
@@ -38,22 +38,6 @@ RESUMABLE = ('FAILED', 'ABORTED', 'REJECTED', 'EXPIRED', 'ERROR')
 HELD = ('PAUSED', 'WAITING')
 
 PIPELINE, WORKFLOW = 'PIPELINE', 'WORKFLOW'
-# The idempotency key travels in the execution's notes, on a line of its own.
-KEY_LINE = 'cicd-idempotency-key: '
-_KEY = re.compile(r'^cicd-idempotency-key: (.+?)[ \t]*$', re.M)
-
-
-def key_of(notes: t.Optional[str]) -> t.Optional[str]:
-    """The idempotency key written into an execution's notes (the last key line: the module writes it after the
-    user's notes, which might quote one), or None."""
-    found = _KEY.findall(notes or '')
-    return found[-1] if found else None
-
-
-def notes_with_key(notes: t.Optional[str], key: str) -> str:
-    """The notes a start sends: the user's notes, then the key line."""
-    text = (notes or '').strip()
-    return (text + '\n' if text else '') + KEY_LINE + key
 
 
 def parameter_of(variable: t.Mapping[str, t.Any]) -> InputParameter:

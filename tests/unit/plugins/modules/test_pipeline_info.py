@@ -112,7 +112,7 @@ def test_a_record_of_another_vendor_is_refused_clearly(run_module, fake):
 
     assert result['failed'] is True
     assert result['msg'] == ("execution is a record of vendor 'teamcity', which this collection does not support; "
-                             "supported: harness, jenkins")
+                             "supported: buddy, harness, jenkins")
     assert not any(r[0] == 'get' for r in fake.reads)
 
 
@@ -271,11 +271,11 @@ def test_ids_in_executions_need_a_pipeline(run_module, fake):
 
 
 def test_executions_with_a_record_of_another_vendor_is_refused(run_module, fake):
-    record = dict(fake.add_execution(PIPELINE).to_result(), vendor='buddy')
+    record = dict(fake.add_execution(PIPELINE).to_result(), vendor='teamcity')
 
     result = info(run_module, executions=[record])
 
-    assert result['failed'] is True and 'buddy' in result['msg'] and 'jenkins' in result['msg']
+    assert result['failed'] is True and 'teamcity' in result['msg'] and 'jenkins' in result['msg']
 
 
 def test_executions_and_execution_are_mutually_exclusive(run_module, fake):
