@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run the demo release (playbooks/demo.yml) against the bundled simulator, twice: the first run
-# releases on Jenkins and on Harness, the second shows that re-running a finished release changes
+# releases on Jenkins, Harness and Buddy, the second shows that re-running a finished release changes
 # nothing and starts, retries or answers nothing.
 # Usage: make demo  (installs the tool chain first), or: bash playbooks/demo.sh with .venv present.
 set -euo pipefail
@@ -31,10 +31,11 @@ SIM_PID=$!
 for _ in $(seq 100); do [ -s "$WORK/port" ] && break; sleep 0.1; done
 [ -s "$WORK/port" ] || { echo "the simulator did not start:"; cat "$WORK/simulator.log"; exit 1; }
 SIM="http://127.0.0.1:$(cat "$WORK/port")"
-echo "Simulator running at $SIM (Jenkins at $SIM/jenkins, Harness at $SIM/harness)"
+echo "Simulator running at $SIM (Jenkins at $SIM/jenkins, Harness at $SIM/harness, Buddy at $SIM/buddy)"
 
 # The playbook's module_defaults take the URLs from DEMO_SIMULATOR; the credentials come from each
-# vendor's own CLI variables (Jenkins: JENKINS_USER_ID, JENKINS_API_TOKEN; Harness: HARNESS_API_KEY).
+# vendor's own CLI variables (Jenkins: JENKINS_USER_ID, JENKINS_API_TOKEN; Harness: HARNESS_API_KEY;
+# Buddy: BUDDY_TOKEN).
 export DEMO_SIMULATOR="$SIM"
 eval "$("$PY" - "$SCENARIO" <<'PYEOF'
 import shlex, sys, yaml
@@ -43,6 +44,7 @@ user = scenario['jenkins']['users'][0]
 account = scenario['harness']['accounts'][0]
 print('export JENKINS_USER_ID=%s JENKINS_API_TOKEN=%s' % (shlex.quote(user['name']), shlex.quote(user['tokens'][0])))
 print('export DEMO_HARNESS_ACCOUNT=%s HARNESS_API_KEY=%s' % (shlex.quote(account['id']), shlex.quote(account['api_keys'][0])))
+print('export BUDDY_TOKEN=%s' % shlex.quote(scenario['buddy']['tokens'][0]['token']))
 PYEOF
 )"
 
@@ -57,7 +59,8 @@ jenkins = sum(1 for r in log('vendor=jenkins&method=POST')
                                      '/proceedEmpty', '/abort')))
 mutations = ('startExecution', 'resumeExecution', 'approveOrRejectApprovals', 'pipelineResumeRuntime')
 harness = sum(1 for r in log('vendor=harness') if any(m in (r.get('operation') or '') for m in mutations))
-print(jenkins + harness)
+buddy = sum(1 for r in log('vendor=buddy') if (r.get('operation') or '') == 'run' or (r.get('operation') or '').startswith('patch.'))
+print(jenkins + harness + buddy)
 PYEOF
 }
 
@@ -73,7 +76,7 @@ second=$(( $(builds_started) - first ))
 
 echo
 echo "=== Result"
-echo "first run:  $first request(s) that start, retry or answer something (Jenkins and Harness)"
+echo "first run:  $first request(s) that start, retry or answer something (Jenkins, Harness and Buddy)"
 echo "second run: $second such request(s), $(grep -Eo 'changed=[0-9]+' "$WORK/second.log" | tail -1)"
 if [ "$second" -ne 0 ] || ! grep -q 'changed=0' "$WORK/second.log"; then
   echo "demo: FAILED - the second run changed something"

@@ -281,6 +281,9 @@ class PipelineInfo:
     startable: bool = True
     # Why the pipeline cannot be started, when startable is False (e.g. "the job is disabled").
     reason: t.Optional[str] = None
+    # False when the vendor could not say which parameters the pipeline takes (e.g. the token may not read
+    # them): they are then sent unchecked, and the backend warns.
+    parameters_known: bool = True
 
 
 @dataclasses.dataclass

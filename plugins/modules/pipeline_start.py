@@ -295,7 +295,7 @@ from ansible_collections.cicd.pipelines.plugins.module_utils._module import Pipe
 def run(module: PipelineModule) -> dict:
     params, backend = module.params, module.backend
     info = backend.describe_pipeline(params['pipeline'])
-    problems = check_values(info.parameters, params['parameters'], 'pipeline %r' % info.pipeline)
+    problems = check_values(info.parameters, params['parameters'], 'pipeline %r' % info.pipeline) if info.parameters_known else []
     if problems:
         raise ValidationError('; '.join(problems))
     if not info.startable:

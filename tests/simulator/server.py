@@ -24,6 +24,7 @@ import urllib.parse
 
 from .control import ControlApi
 from .engine import Engine
+from .buddy import BuddyApi
 from .httpcore import Request, Response, VendorApi, text_response
 from .harness import HarnessApi
 from .jenkins import JenkinsApi
@@ -33,7 +34,7 @@ from .scenario import Scenario
 LOOPBACK = '127.0.0.1'
 CONTROL_BASE = '/_sim'
 # Vendor API modules served by this simulator. Adding a vendor = appending its class here.
-VENDOR_CLASSES: list[type[VendorApi]] = [JenkinsApi, HarnessApi]
+VENDOR_CLASSES: list[type[VendorApi]] = [JenkinsApi, HarnessApi, BuddyApi]
 
 
 class Simulator:

@@ -7,6 +7,7 @@
     with running(speed=0) as sim:          # demo scenario, frozen clock
         sim.jenkins_url                     # http://127.0.0.1:<port>/jenkins
         sim.harness_url                     # http://127.0.0.1:<port>/harness (POST <harness_url>/api/graphql)
+        sim.buddy_url                       # http://127.0.0.1:<port>/buddy (Buddy's https://api.buddy.works)
         sim.add_fault({'vendor': 'jenkins', 'method': 'POST', 'action': {'status': 503}})
         sim.advance(10)                     # 10 simulated seconds
         sim.requests(method='POST')         # request log
@@ -36,6 +37,11 @@ ADMIN_TOKEN = '11f0c0ffeec0ffeec0ffeec0ffeec0ffee'
 # The demo Harness account and its API key (tests/simulator/scenarios/demo.yml, harness.accounts[0]).
 HARNESS_ACCOUNT_ID = 'kmpySmUISimoRrJL6NL73w'
 HARNESS_API_KEY = 'c2ltLWhhcm5lc3MtZGVtby1rZXk6Y2ljZC1waXBlbGluZXM='
+# The demo Buddy workspace, project and tokens (demo.yml, buddy:): BUDDY_TOKEN may run and PATCH, BUDDY_READ_TOKEN only read.
+BUDDY_WORKSPACE = 'acme'
+BUDDY_PROJECT = 'shop'
+BUDDY_TOKEN = 'b0dd7e5a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6'
+BUDDY_READ_TOKEN = 'b0dd7e5a0ead0ead0ead0ead0ead0ead0ead0ead0ead0ead0ead0ead0ead0ead'
 
 
 def to_scenario(scenario: t.Any) -> Scenario:
@@ -60,6 +66,7 @@ class SimHandle:
         self.url = server.url
         self.jenkins_url = server.url + '/jenkins'
         self.harness_url = server.url + '/harness'     # a Harness client's api_url (GraphQL at <harness_url>/api/graphql)
+        self.buddy_url = server.url + '/buddy'         # a Buddy client's base URL (Buddy: https://api.buddy.works)
         self.port = server.port
 
     def control(self, verb: str, path: str, body: t.Any = None, query: dict[str, t.Any] | None = None) -> t.Any:

@@ -25,8 +25,9 @@ from ..._http import Authenticator, Outgoing, Response, ResponsePolicy, Transpor
 US_URL = 'https://api.buddy.works'
 EU_URL = 'https://api.eu.buddy.works'
 # Scopes of Buddy personal access tokens (API reference: run and PATCH need EXECUTION_RUN, reads EXECUTION_INFO).
-READ_SCOPE, RUN_SCOPE = 'EXECUTION_INFO', 'EXECUTION_RUN'
-_SCOPE_WORDS = {READ_SCOPE: 'read pipelines and executions', RUN_SCOPE: 'run, retry, approve and stop executions'}
+READ_SCOPE, RUN_SCOPE, VARIABLES_SCOPE = 'EXECUTION_INFO', 'EXECUTION_RUN', 'VARIABLE_INFO'
+_SCOPE_WORDS = {READ_SCOPE: 'read pipelines and executions', RUN_SCOPE: 'run, retry, approve and stop executions',
+                VARIABLES_SCOPE: 'read the variables a pipeline defines'}
 _RATE_WORDS = 'rate limit exceeded'
 _DISABLED_WORDS = 'api is disabled'
 

@@ -23,21 +23,23 @@ import typing as t
 
 from urllib.parse import quote
 
-from ..._errors import ApiError, InvalidState, NotFoundError, UnsupportedOperation, ValidationError
+from ..._errors import ApiError, AuthenticationError, InvalidState, NotFoundError, UnsupportedOperation, ValidationError
 from ..._http import ResponsePolicy
 from ..._model import (Execution, InputParameter, Level, LogTail, PendingInput, PipelineInfo, StartRequest, Status,
                        check_values)
 from ..._options import Connection
 from .._base import ALL_OPERATIONS, Backend, Operation, exactly_once
 from .._keyline import key_problem, with_key
-from ._api import RUN_SCOPE, US_URL, Bearer, BuddyApi, BuddyResponses
-from ._records import (ANSWER, STATUS_TABLE, VENDOR, WAITING, action_executions, action_key, action_name, epoch,
+from ._api import RUN_SCOPE, US_URL, VARIABLES_SCOPE, Bearer, BuddyApi, BuddyResponses
+from ._records import (ANSWER, ASKING, STATUS_TABLE, VENDOR, WAITING, action_executions, action_key, action_name, epoch,
                        execution_of, gates_of, waiting_status)
 
 # How far back the key lookup pages through a pipeline's executions (newest first).
 LOOKBACK_PAGES, PAGE_SIZE = 5, 50
 # How many recent successful runs give a pipeline's typical duration (Buddy publishes no estimate).
 _TYPICAL_OF = 5
+# Executions a status poll reads from a pipeline's list at once (Buddy's maximum page size is not documented).
+_LIST_MAX = 100
 _PRIORITIES = ('LOW', 'NORMAL', 'HIGH')
 # Statuses RETRY applies to (Buddy's own CLI checks the same before retrying).
 _RETRYABLE = ('FAILED', 'TERMINATED')
@@ -157,7 +159,14 @@ class BuddyBackend(Backend):
 
     def describe_pipeline(self, pipeline: str) -> PipelineInfo:
         info = self._pipeline(pipeline)
-        info.variables = self._variables(info)
+        try:
+            info.variables = self._variables(info)
+        except AuthenticationError as exc:
+            if exc.status != 403:
+                raise
+            self.warnings.append('buddy: the token may not read the variables of pipeline %r (scope %s), so the '
+                                 'parameters are sent without being checked' % (info.label, VARIABLES_SCOPE))
+            return PipelineInfo(pipeline=info.label, url=info.raw.get('html_url'), parameters_known=False)
         params = []
         for variable in info.variables:
             secret = bool(variable.get('encrypted'))
@@ -174,7 +183,7 @@ class BuddyBackend(Backend):
     def _variables(self, info: Pipeline) -> t.List[t.Dict[str, t.Any]]:
         """The variables defined for the pipeline (workspace, project and pipeline level)."""
         answer = self.api.call('GET', self.api.variables_path(), 'read the variables of pipeline %r' % info.label,
-                               params={'projectName': info.project, 'pipelineId': info.id})
+                               scope=VARIABLES_SCOPE, params={'projectName': info.project, 'pipelineId': info.id})
         found = [v for v in (answer or {}).get('variables') or [] if isinstance(v, dict) and v.get('key')]
         for variable in found:
             if variable.get('encrypted') and variable.get('value'):
@@ -206,6 +215,36 @@ class BuddyBackend(Backend):
             record.level = level
         return record
 
+    def get_many(self, executions: t.Sequence[Execution], level: Level = Level.FULL) -> t.List[Execution]:
+        """A status poll over many executions reads each pipeline's newest 100 executions once (the list carries
+        their status and times); an execution not among them, and reads of stages or more, are read one by one."""
+        if level != Level.STATUS or len(executions) < 2:
+            return [self.get(e, level) for e in executions]
+        groups: t.Dict[t.Tuple[str, int], t.List[int]] = {}
+        infos: t.Dict[t.Tuple[str, int], Pipeline] = {}
+        for index, execution in enumerate(executions):
+            info = self._of(execution)
+            groups.setdefault((info.project, info.id), []).append(index)
+            infos[(info.project, info.id)] = info
+        records: t.List[t.Optional[Execution]] = [None] * len(executions)
+        for key, indexes in groups.items():
+            info = infos[key]
+            items = self._list_executions(info, 1, _LIST_MAX)
+            if key not in self._typical:
+                self._typical[key] = _median_success(items)
+            listed = {str(item.get('id')): item for item in items}
+            for index in indexes:
+                wanted = executions[index]
+                node = listed.get(str(wanted.id))
+                if node is None:
+                    records[index] = self.get(wanted, level)
+                    continue
+                record = self._record(node, info, wanted)
+                record.level = level
+                self._estimate(record, info)
+                records[index] = record
+        return t.cast(t.List[Execution], records)
+
     def _record(self, node: t.Any, info: Pipeline, wanted: t.Optional[Execution] = None) -> Execution:
         if not isinstance(node, dict):
             raise ApiError('buddy: the answer for pipeline %r is not an execution' % info.label)
@@ -227,9 +266,10 @@ class BuddyBackend(Backend):
     def _add_variables(self, record: Execution, info: Pipeline) -> None:
         """Gates of actions waiting for variables, with the variables they ask for (one call per such action)."""
         details = {action_key(a): self._details(info, record.id, a) for a in action_executions(record.raw)
-                   if a.get('status') in ('WAITING_FOR_VARIABLES', 'WAITING_FOR_SETTABLE_VARIABLES')}
+                   if a.get('status') in ASKING}
         if details:
             record.pending_inputs = gates_of(t.cast(t.Dict[str, t.Any], record.raw), details)
+        record.level = Level.FULL
 
     def _estimate(self, record: Execution, info: Pipeline) -> None:
         """`expected_end` of an active record from the median of the pipeline's recent successful runs (one
@@ -245,13 +285,9 @@ class BuddyBackend(Backend):
 
     def _typical_duration(self, info: Pipeline) -> t.Optional[float]:
         try:
-            items = self._list_executions(info, 1, 20)
+            return _median_success(self._list_executions(info, 1, 20))
         except ApiError:
             return None
-        durations = sorted(t.cast(float, epoch(e.get('finish_date'))) - t.cast(float, epoch(e.get('start_date')))
-                           for e in items if e.get('status') == 'SUCCESSFUL'
-                           and epoch(e.get('start_date')) is not None and epoch(e.get('finish_date')) is not None)[:_TYPICAL_OF]
-        return durations[len(durations) // 2] if durations else None
 
     def _list_executions(self, info: Pipeline, page: int, size: int = PAGE_SIZE) -> t.List[t.Dict[str, t.Any]]:
         answer = self.api.call('GET', '%s/%s/executions' % (self.api.pipelines_path(info.project), info.id),
@@ -263,8 +299,9 @@ class BuddyBackend(Backend):
         items = self._list_executions(info, 1, 1)
         if not items:
             return None
-        return self._get(Execution(vendor=VENDOR, pipeline=info.label, id=str(items[0].get('id')),
-                                  scope={'project': info.project, 'pipeline_id': info.id}))
+        newest = Execution(vendor=VENDOR, pipeline=info.label, id=str(items[0].get('id')),
+                           scope={'project': info.project, 'pipeline_id': info.id})
+        return self._get(newest)
 
     def find_started(self, request: StartRequest) -> t.List[Execution]:
         """Executions whose comment carries the key, newest first, among the last LOOKBACK_PAGES x PAGE_SIZE."""
@@ -303,8 +340,6 @@ class BuddyBackend(Backend):
 
     def start(self, request: StartRequest) -> Execution:
         info = self._pipeline(request.pipeline)
-        if not info.variables:
-            info.variables = self._variables(info)
         secret = {str(v.get('key')) for v in info.variables if v.get('encrypted')}
         body: t.Dict[str, t.Any] = {'to_revision': {'revision': request.revision or 'HEAD'},
                                     'comment': with_key(request.notes, request.key)}
@@ -492,6 +527,14 @@ class BuddyBackend(Backend):
             return None
         return LogTail(lines=log[-lines:], source='action %s' % action_name(chosen), truncated=len(log) > lines,
                        url=detail.get('html_url'))
+
+
+def _median_success(items: t.Sequence[t.Mapping[str, t.Any]]) -> t.Optional[float]:
+    """The median duration of the newest successful executions of a list (newest first), None without any."""
+    durations = [t.cast(float, epoch(e.get('finish_date'))) - t.cast(float, epoch(e.get('start_date')))
+                 for e in items if e.get('status') == 'SUCCESSFUL'
+                 and epoch(e.get('start_date')) is not None and epoch(e.get('finish_date')) is not None][:_TYPICAL_OF]
+    return sorted(durations)[len(durations) // 2] if durations else None
 
 
 def _attempt(execution: Execution) -> t.Tuple[t.Any, ...]:

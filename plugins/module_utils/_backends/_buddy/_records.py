@@ -13,7 +13,7 @@ import datetime
 import typing as t
 
 from .._keyline import key_of
-from ..._model import Execution, InputParameter, PendingInput, Stage, Status, map_status
+from ..._model import Execution, InputParameter, Level, PendingInput, Stage, Status, map_status
 
 VENDOR = 'buddy'
 
@@ -35,6 +35,8 @@ STATUS_TABLE: t.Mapping[str, Status] = {
     'NOT_EXECUTED': Status.SKIPPED,
 }
 WAITING = ('WAITING_FOR_APPLY', 'WAITING_FOR_VARIABLES', 'WAITING_FOR_SETTABLE_VARIABLES', 'WAITING_FOR_VT_SESSION')
+# Waits whose variables are read from the action-execution details.
+ASKING = ('WAITING_FOR_VARIABLES', 'WAITING_FOR_SETTABLE_VARIABLES')
 # Which PATCH operation answers which wait (APPROVE_VT: a visual-tests session, answered in Buddy's UI).
 ANSWER = {'WAITING_FOR_APPLY': 'APPLY', 'WAITING_FOR_VARIABLES': 'APPLY_VARIABLES',
           'WAITING_FOR_SETTABLE_VARIABLES': 'SET_VARIABLES', 'WAITING_FOR_VT_SESSION': 'APPROVE_VT'}
@@ -128,9 +130,9 @@ def gates_of(node: t.Mapping[str, t.Any], details: t.Mapping[str, t.Mapping[str,
         else:
             params = parameters_of(action)
             what = 'values of settable variables' if status == 'WAITING_FOR_SETTABLE_VARIABLES' else 'variables'
+            asked = ': ' + ', '.join(p.name for p in params) if params else ''
             gates.append(PendingInput(id=key, stage=name, kind='variables', parameters=params,
-                                      message='%s waits for %s%s' % (name, what, ': ' + ', '.join(p.name for p in params)
-                                                                    if params else '')))
+                                      message='%s waits for %s%s' % (name, what, asked)))
     return gates
 
 
@@ -170,4 +172,6 @@ def execution_of(node: t.Mapping[str, t.Any], pipeline: str, pipeline_id: t.Any,
         url=node.get('html_url'), started_at=iso(node.get('start_date')), finished_at=iso(node.get('finish_date')),
         duration=round(ended - started, 3) if started is not None and ended is not None else None, stages=stages,
         pending_inputs=gates_of(node, {}), parameters=variables_of(node), idempotency_key=key_of(node.get('comment')),
-        scope=scope, raw=dict(node), ended_epoch=ended)
+        scope=scope, raw=dict(node), ended_epoch=ended,
+        # The variables a waiting action asks for come from its details: until they are added the record is partial.
+        level=Level.STAGES if any(a.get('status') in ASKING for a in action_executions(node)) else Level.FULL)

@@ -169,8 +169,8 @@ def test_a_workspace_with_the_api_disabled_says_so(buddy):
 
 @pytest.mark.parametrize('status', [429, 403])
 def test_rate_limiting_is_waited_out_until_the_reset(buddy, status):
-    answers = [(status, fx('error_rate'), {'X-Rate-Limit-Limit': '1000', 'X-Rate-Limit-Remaining': '0',
-                                            'X-Rate-Limit-Reset': '4000000000'}), fx('execution_failed')]
+    headers = {'X-Rate-Limit-Limit': '1000', 'X-Rate-Limit-Remaining': '0', 'X-Rate-Limit-Reset': '4000000000'}
+    answers = [(status, fx('error_rate'), headers), fx('execution_failed')]
     buddy.fake.add('GET', E, handler=lambda r: answers.pop(0))
     buddy.http.now = lambda: 3999999997.0
 
@@ -196,8 +196,8 @@ def test_a_failed_execution_reads_with_actions_as_stages(buddy):
     found = buddy.get(stub(), Level.STAGES)
 
     assert found.status == Status.FAILED and found.vendor_status == 'FAILED'
-    assert [(s.name, s.status) for s in found.stages] == [('Prepare', Status.SUCCEEDED), ('Smoke test', Status.FAILED),
-                                                         ('Release', Status.QUEUED), ('Deploy', Status.QUEUED)]
+    assert [(s.name, s.status) for s in found.stages] == [
+        ('Prepare', Status.SUCCEEDED), ('Smoke test', Status.FAILED), ('Release', Status.QUEUED), ('Deploy', Status.QUEUED)]
     assert found.duration == 2.368 and found.scope['revision'].startswith('506a39')
 
 
@@ -371,3 +371,21 @@ def test_a_lost_connection_on_a_read_is_retried(buddy):
     buddy.fake.add('GET', E, handler=answer)
 
     assert buddy.get(stub(), Level.STAGES).status == Status.FAILED
+
+
+def test_a_token_that_may_not_read_variables_leaves_the_parameters_unchecked_with_a_warning(buddy):
+    buddy.fake.add('GET', '/workspaces/acme/variables', {'errors': [{'message': 'no scope'}]}, status=403)
+
+    info = buddy.describe_pipeline('deploy')
+
+    assert info.parameters_known is False and info.parameters == []
+    assert buddy.warnings == ["buddy: the token may not read the variables of pipeline 'shop/deploy' (scope VARIABLE_INFO), "
+                              "so the parameters are sent without being checked"]
+
+
+def test_a_status_poll_over_many_executions_reads_the_pipeline_list_once(buddy):
+    found = buddy.get_many([stub('3'), stub('2')], Level.STATUS)
+
+    assert [(e.id, e.status) for e in found] == [('3', Status.FAILED), ('2', Status.SUCCEEDED)]
+    calls = buddy.fake.calls('GET', P + '/7/executions.*')
+    assert len(calls) == 1 and calls[0].params == {'page': 1, 'per_page': 100}
