@@ -49,8 +49,9 @@ options:
       - API token. For B(Jenkins), a user API token; requests made with it need no CSRF crumb. If not set, the
         environment variable E(JENKINS_API_TOKEN) is used.
       - For B(Harness), the API key (sent as C(X-Api-Key)); environment variable E(HARNESS_API_KEY).
-      - For B(Buddy), a personal access token (sent as a bearer token) with the scopes C(EXECUTION_INFO) and,
-        to run, approve, retry or stop, C(EXECUTION_RUN); environment variable E(BUDDY_TOKEN).
+      - For B(Buddy), a personal access token (sent as a bearer token) with the scopes C(EXECUTION_INFO),
+        C(VARIABLE_INFO) (to check parameters and recognise encrypted variables) and, to run, approve, retry or stop,
+        C(EXECUTION_RUN); environment variable E(BUDDY_TOKEN).
       - For B(CodeArts), an IAM token (sent as C(X-Auth-Token)), instead of O(access_key) and O(secret_key).
       - Never shown in results, warnings or logs.
     type: str

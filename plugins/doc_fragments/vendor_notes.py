@@ -36,8 +36,8 @@ notes:
     project of the workspace). O(parameters) are variables defined for the pipeline (workspace, project or pipeline
     level); encrypted ones are sent with C(encrypted) and never shown. O(revision) is C(to_revision) (default C(HEAD)).
     The idempotency key and O(notes) travel in the run's comment. O(start_inputs) - C(branch), C(tag), C(pull_request),
-    C(from_revision), C(refresh), C(clear_cache), C(priority) (C(LOW), C(NORMAL), C(HIGH)) and C(actions) (ids of the
-    actions to run).
+    C(from_revision), C(refresh), C(clear_cache), C(priority) (C(LOW), C(NORMAL), C(HIGH)), C(actions) (ids of the
+    actions to run) and C(encrypted) (names of parameters to send encrypted, besides those Buddy defines as encrypted).
   - See the vendor guides in the collection's C(docs/) folder (C(docs/jenkins.md), C(docs/harness.md), C(docs/buddy.md)).
 '''
 

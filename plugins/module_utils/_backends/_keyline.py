@@ -17,7 +17,8 @@ import re
 import typing as t
 
 KEY_LINE = 'cicd-idempotency-key: '
-_KEY = re.compile(r'^cicd-idempotency-key: (.+?)[ \t]*$', re.M)
+# Tolerant of a vendor that stores the text with CRLF line ends or trailing blanks.
+_KEY = re.compile(r'^[ \t]*cicd-idempotency-key: (.+?)[ \t\r]*$', re.M)
 
 
 def key_of(text: t.Optional[str]) -> t.Optional[str]:

@@ -104,10 +104,7 @@ class BuddyApi:
             raise self._refused(exc, operation, scope)
         except VendorValidationError as exc:
             if _DISABLED_WORDS in (exc.vendor_message or '').lower():
-                raise AuthenticationError(
-                    'buddy: could not %s: %s The developer API is off in workspace %r: enable it in Workspace Settings > '
-                    'Developer API' % (operation, exc.vendor_message, self.workspace), status=exc.status,
-                    vendor_message=exc.vendor_message)
+                raise self._disabled(exc, operation)
             raise
         try:
             return response.json()
@@ -116,8 +113,15 @@ class BuddyApi:
                            % (operation, response.status, self.http.redact(response.text[:120]) or 'empty body'),
                            status=response.status)
 
+    def _disabled(self, exc: ApiError, operation: str) -> ApiError:
+        return AuthenticationError('buddy: could not %s: %s The developer API is off in workspace %r: enable it in '
+                                   'Workspace Settings > Developer API' % (operation, exc.vendor_message, self.workspace),
+                                   status=exc.status, vendor_message=exc.vendor_message)
+
     def _refused(self, exc: AuthenticationError, operation: str, scope: str) -> ApiError:
         words = exc.vendor_message or ''
+        if _DISABLED_WORDS in words.lower():
+            return self._disabled(exc, operation)
         if exc.status == 403 and 'active workspace' in words.lower():
             return NotFoundError('buddy: could not %s: %s (workspace %r is not active)' % (operation, words, self.workspace),
                                  status=exc.status, vendor_message=words)

@@ -38,6 +38,8 @@ from ._records import (ANSWER, ASKING, STATUS_TABLE, VENDOR, WAITING, action_exe
 LOOKBACK_PAGES, PAGE_SIZE = 5, 50
 # How many recent successful runs give a pipeline's typical duration (Buddy publishes no estimate).
 _TYPICAL_OF = 5
+# At most this many list entries without a comment are read one by one by a key lookup.
+_COMMENT_READS = 20
 # Executions a status poll reads from a pipeline's list at once (Buddy's maximum page size is not documented).
 _LIST_MAX = 100
 _PRIORITIES = ('LOW', 'NORMAL', 'HIGH')
@@ -82,6 +84,9 @@ class BuddyBackend(Backend):
         InputParameter('clear_cache', type='boolean', description='clear the pipeline cache before running'),
         InputParameter('priority', type='choice', choices=list(_PRIORITIES), description='the run\'s priority'),
         InputParameter('actions', type='other', description='ids of the actions to run (the others are skipped)'),
+        InputParameter('encrypted', type='other',
+                       description='names of parameters to send encrypted and treat as secrets, besides those Buddy '
+                       'defines as encrypted (needed when the token may not read variables)'),
     )
 
     def __init__(self, conn: Connection, transport: t.Any = None) -> None:
@@ -151,6 +156,9 @@ class BuddyBackend(Backend):
     def _of(self, execution: Execution) -> Pipeline:
         """The pipeline of an execution record (from its scope when it has one)."""
         project, pid = execution.scope.get('project'), execution.scope.get('pipeline_id')
+        if pid is not None and not str(pid).strip().isdigit():
+            raise ValidationError('buddy: execution.scope.pipeline_id must be the pipeline\'s numeric id, got %r; pass the '
+                                  'execution record an earlier task returned' % (pid,))
         if project and pid is not None and (str(project), int(pid)) in self._by_id:
             return self._by_id[(str(project), int(pid))]
         if project and pid is not None:
@@ -182,8 +190,11 @@ class BuddyBackend(Backend):
 
     def _variables(self, info: Pipeline) -> t.List[t.Dict[str, t.Any]]:
         """The variables defined for the pipeline (workspace, project and pipeline level)."""
+        # Both spellings of the filters: Buddy's Go SDK sends projectName/pipelineId, its newest API reference
+        # names them project_name/pipeline_id.
         answer = self.api.call('GET', self.api.variables_path(), 'read the variables of pipeline %r' % info.label,
-                               scope=VARIABLES_SCOPE, params={'projectName': info.project, 'pipelineId': info.id})
+                               scope=VARIABLES_SCOPE, params={'projectName': info.project, 'pipelineId': info.id,
+                                                              'project_name': info.project, 'pipeline_id': info.id})
         found = [v for v in (answer or {}).get('variables') or [] if isinstance(v, dict) and v.get('key')]
         for variable in found:
             if variable.get('encrypted') and variable.get('value'):
@@ -253,6 +264,12 @@ class BuddyBackend(Backend):
             record.previous_id = wanted.previous_id
         return record
 
+    def _listed(self, item: t.Mapping[str, t.Any], info: Pipeline) -> Execution:
+        """A record from a list entry (status and times only: lists carry no actions)."""
+        record = self._record(item, info)
+        record.level = Level.STATUS
+        return record
+
     def _details(self, info: Pipeline, execution_id: t.Any, item: t.Mapping[str, t.Any]) -> t.Dict[str, t.Any]:
         """An action execution's details (its variables, error, log)."""
         if item.get('action_execution_id'):
@@ -306,13 +323,14 @@ class BuddyBackend(Backend):
     def find_started(self, request: StartRequest) -> t.List[Execution]:
         """Executions whose comment carries the key, newest first, among the last LOOKBACK_PAGES x PAGE_SIZE."""
         info = self._pipeline(request.pipeline)
-        found, seen = [], set()
+        found, seen, reads = [], set(), 0
         for page in range(1, LOOKBACK_PAGES + 1):
             items = self._list_executions(info, page)
             for item in items:
                 seen.add(str(item.get('id')))
-                record = self._record(item, info)
-                if 'comment' not in item:
+                record = self._listed(item, info)
+                if 'comment' not in item and reads < _COMMENT_READS:
+                    reads += 1
                     record = self._get(record, Level.STAGES)  # a list entry without the comment: read it
                 if record.idempotency_key == request.key:
                     found.append(record)
@@ -324,7 +342,25 @@ class BuddyBackend(Backend):
     # Start ------------------------------------------------------------------------------------
 
     def check_start(self, request: StartRequest, info: PipelineInfo) -> None:
+        if isinstance(request.start_inputs.get('priority'), str):
+            request.start_inputs['priority'] = request.start_inputs['priority'].upper()  # Buddy's words are upper case
         super().check_start(request, info)
+        listed = request.start_inputs.get('encrypted')
+        if listed is not None and (not isinstance(listed, list) or not all(isinstance(n, str) for n in listed)):
+            raise ValidationError('buddy: start input encrypted must be a list of parameter names, got %r' % (listed,))
+        unknown = sorted(set(listed or []) - set(request.parameters))
+        if unknown:
+            raise ValidationError('buddy: start input encrypted names %s, which %s not among the parameters given (%s)'
+                                  % (', '.join(unknown), 'is' if len(unknown) == 1 else 'are',
+                                     ', '.join(sorted(request.parameters)) or 'none'))
+        # Registered now, before the key lookup or check mode could put a value into a result.
+        for name in self._secret_names(request):
+            self.http.add_secret(_text(request.parameters[name]))
+        if not info.parameters_known:
+            plain = sorted(set(request.parameters) - set(self._secret_names(request)))
+            if plain:
+                self.warnings.append('buddy: %s %s sent as plain variables; list secret ones in start input encrypted'
+                                     % (', '.join(plain), 'is' if len(plain) == 1 else 'are'))
         problem = key_problem(request.key)
         if problem:
             raise ValidationError('buddy: %s' % problem)
@@ -338,9 +374,15 @@ class BuddyBackend(Backend):
             raise ValidationError('buddy: start input actions must be a non-empty list of action ids (numbers), got %r'
                                   % (actions,))
 
+    def _secret_names(self, request: StartRequest) -> t.Set[str]:
+        """Parameters sent encrypted: those Buddy defines as encrypted, and those the start input `encrypted` lists."""
+        info = self._pipeline(request.pipeline)
+        names = {str(v.get('key')) for v in info.variables if v.get('encrypted')} | set(request.start_inputs.get('encrypted') or [])
+        return names & set(request.parameters)
+
     def start(self, request: StartRequest) -> Execution:
         info = self._pipeline(request.pipeline)
-        secret = {str(v.get('key')) for v in info.variables if v.get('encrypted')}
+        secret = self._secret_names(request)
         body: t.Dict[str, t.Any] = {'to_revision': {'revision': request.revision or 'HEAD'},
                                     'comment': with_key(request.notes, request.key)}
         variables = []
@@ -378,7 +420,7 @@ class BuddyBackend(Backend):
             for item in self._list_executions(info, 1):
                 if str(item.get('id')) in before:
                     continue
-                record = self._record(item, info)
+                record = self._listed(item, info)
                 if 'comment' not in item:
                     record = self._get(record, Level.STAGES)
                 if record.idempotency_key == request.key:
@@ -414,6 +456,9 @@ class BuddyBackend(Backend):
         if approve and gate.kind == 'approval' and values:
             raise ValidationError('buddy: %s is a wait for approval, which takes no parameters; leave parameters out'
                                   % (gate.stage or gate.id), execution=execution)
+        for param in gate.parameters:
+            if param.type == 'password' and values.get(param.name) is not None:
+                self.http.add_secret(_text(values[param.name]))
         problems = check_values(gate.parameters, values, 'action %r' % (gate.stage or gate.id)) if approve else []
         if problems:
             raise ValidationError('; '.join(problems), execution=execution)
@@ -426,7 +471,8 @@ class BuddyBackend(Backend):
         wait = self._wait_of(execution, gate)
         if not approve:
             return self._patch(execution, info, {'operation': 'CANCEL'}, 'cancel execution %s (reject %s)'
-                               % (execution.id, gate.stage), lambda current: current.terminal)
+                               % (execution.id, gate.stage),
+                               lambda current: current.terminal or current.vendor_status == 'TERMINATING')
         body: t.Dict[str, t.Any] = {'operation': ANSWER.get(wait, 'APPLY'), 'approve_action_id': gate.id}
         if gate.kind == 'variables':
             secret = {p.name for p in gate.parameters if p.type == 'password'}

@@ -147,6 +147,15 @@ def variables_of(node: t.Mapping[str, t.Any]) -> t.Dict[str, t.Any]:
     return values
 
 
+def _without_secrets(node: t.Mapping[str, t.Any]) -> t.Dict[str, t.Any]:
+    """A copy of an execution answer with the values of encrypted variables blanked (the raw record may be returned)."""
+    raw = dict(node)
+    if isinstance(raw.get('variables'), list):
+        raw['variables'] = [dict(v, value=None) if isinstance(v, dict) and (
+            v.get('encrypted') or str(v.get('value') or '').startswith(SECURE_PREFIX)) else v for v in raw['variables']]
+    return raw
+
+
 def execution_of(node: t.Mapping[str, t.Any], pipeline: str, pipeline_id: t.Any, project: str) -> Execution:
     """One execution (run/get/PATCH/list answer) as a record; gates with variables are added by the caller."""
     vendor_status = node.get('status')
@@ -172,6 +181,6 @@ def execution_of(node: t.Mapping[str, t.Any], pipeline: str, pipeline_id: t.Any,
         url=node.get('html_url'), started_at=iso(node.get('start_date')), finished_at=iso(node.get('finish_date')),
         duration=round(ended - started, 3) if started is not None and ended is not None else None, stages=stages,
         pending_inputs=gates_of(node, {}), parameters=variables_of(node), idempotency_key=key_of(node.get('comment')),
-        scope=scope, raw=dict(node), ended_epoch=ended,
+        scope=scope, raw=_without_secrets(node), ended_epoch=ended,
         # The variables a waiting action asks for come from its details: until they are added the record is partial.
         level=Level.STAGES if any(a.get('status') in ASKING for a in action_executions(node)) else Level.FULL)

@@ -79,7 +79,8 @@ def test_a_pipeline_is_found_by_name_identifier_or_id_with_its_variables(buddy):
     params = {p.name: p for p in info.parameters}
     assert params['VERSION'].default == '1.0.0' and params['DEPLOY_KEY'].type == 'password'
     assert params['DEPLOY_KEY'].default is None
-    assert buddy.fake.calls('GET', '/workspaces/acme/variables')[0].params == {'projectName': 'shop', 'pipelineId': 7}
+    assert buddy.fake.calls('GET', '/workspaces/acme/variables')[0].params == {
+        'projectName': 'shop', 'pipelineId': 7, 'project_name': 'shop', 'pipeline_id': 7}
     assert buddy.describe_pipeline('7').pipeline == 'shop/deploy'
     assert buddy.describe_pipeline('shop/deploy').pipeline == 'shop/deploy'
 
@@ -389,3 +390,60 @@ def test_a_status_poll_over_many_executions_reads_the_pipeline_list_once(buddy):
     assert [(e.id, e.status) for e in found] == [('3', Status.FAILED), ('2', Status.SUCCEEDED)]
     calls = buddy.fake.calls('GET', P + '/7/executions.*')
     assert len(calls) == 1 and calls[0].params == {'page': 1, 'per_page': 100}
+
+
+def test_encrypted_values_are_secrets_before_the_key_lookup_or_check_mode_could_show_them(buddy):
+    wanted = request(parameters={'DEPLOY_KEY': 'hunter2-deploy', 'VERSION': '1'})
+
+    buddy.check_start(wanted, buddy.describe_pipeline('deploy'))
+
+    assert 'hunter2-deploy' in buddy.http.secret_values() and '1' not in buddy.http.secret_values()
+
+
+def test_without_the_variables_scope_secret_parameters_are_named_in_start_input_encrypted(buddy):
+    buddy.fake.add('GET', '/workspaces/acme/variables', {'errors': [{'message': 'no scope'}]}, status=403)
+    buddy.fake.add('POST', P + '/7/executions', fx('started'), status=201)
+    wanted = request(parameters={'TOKEN': 'abc-secret', 'VERSION': '1'}, start_inputs={'encrypted': ['TOKEN']})
+    info = buddy.describe_pipeline('deploy')
+
+    buddy.check_start(wanted, info)
+    buddy.start(wanted)
+
+    assert buddy.fake.calls('POST')[0].json['variables'] == [{'key': 'TOKEN', 'value': 'abc-secret', 'encrypted': True},
+                                                             {'key': 'VERSION', 'value': '1'}]
+    assert 'abc-secret' in buddy.http.secret_values()
+    assert any('VERSION is sent as plain variables' in w for w in buddy.warnings)
+    with pytest.raises(ValidationError):
+        buddy.check_start(request(start_inputs={'encrypted': ['NOPE']}), info)
+
+
+def test_the_raw_record_never_holds_an_encrypted_value(buddy):
+    node = dict(fx('execution_failed'), variables=[{'key': 'DEPLOY_KEY', 'value': 'secure!abc', 'encrypted': True}])
+    buddy.fake.add('GET', E, node)
+
+    found = buddy.get(stub(), Level.STAGES)
+
+    assert found.raw['variables'] == [{'key': 'DEPLOY_KEY', 'value': None, 'encrypted': True}]
+
+
+def test_api_disabled_is_recognised_whatever_the_status(buddy):
+    buddy.fake.add('GET', P, fx('error_disabled'), status=403)
+
+    with pytest.raises(AuthenticationError) as info:
+        buddy.describe_pipeline('deploy')
+
+    assert 'Developer API' in info.value.msg and 'scope' not in info.value.msg
+
+
+def test_records_from_the_execution_list_are_read_in_full_before_they_are_returned(buddy):
+    found = buddy.find_started(request(key='rel-1.4.1'))
+
+    assert found[0].level == Level.STATUS
+
+
+def test_the_key_line_survives_crlf_line_ends(buddy):
+    listed = fx('executions')
+    listed['executions'][1]['comment'] = 'Release\r\ncicd-idempotency-key: rel-1.4.1\r\n'
+    buddy.fake.add('GET', P + '/7/executions', listed)
+
+    assert [e.id for e in buddy.find_started(request(key='rel-1.4.1'))] == ['2']
