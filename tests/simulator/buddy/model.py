@@ -282,7 +282,7 @@ def _config(raw: t.Mapping[str, t.Any]) -> tuple[BuddyConfig, list[tuple[str, st
                 or not isinstance(window, (int, float)) or window <= 0:
             raise ScenarioError('buddy.rate_limit must be null or {limit: N >= 1, window: seconds > 0}')
         rate = (count, float(window))
-    choices = {'rate_limit_status': (429, 403), 'run_status': (201, 200), 'retry': RETRY_MODES, 'trigger_key': TRIGGER_KEYS}
+    choices = {'rate_limit_status': (429, 403), 'run_status': (200, 201), 'retry': RETRY_MODES, 'trigger_key': TRIGGER_KEYS}
     picked = {}
     for key, allowed in choices.items():
         value = raw.get(key, allowed[0])

@@ -202,14 +202,14 @@ class Handlers:
         return json_response({'url': call.urls.api(call.request.path), 'html_url': html,
                               'pipelines': [self._pipeline_view(call, p) for p in chosen]}, 200, JSON_TYPE)
 
-    def _pipeline_view(self, call: Call, pipeline: Pipeline) -> dict[str, t.Any]:
+    def _pipeline_view(self, call: Call, pipeline: Pipeline, actions: bool = False) -> dict[str, t.Any]:
         runs = self.visible(pipeline)
         return pipeline_view(call.urls, pipeline, runs[0] if runs else None, self.created,
-                             self.config.tokens[0].member if self.config.tokens else call.token.member)
+                             self.config.tokens[0].member if self.config.tokens else call.token.member, actions=actions)
 
     def pipeline(self, call: Call) -> Response:
-        """``GET P/:pipeline_id``."""
-        return json_response(self._pipeline_view(call, self._pipeline(call)), 200, JSON_TYPE)
+        """``GET P/:pipeline_id`` (with its ``actions``, as the doc sample shows)."""
+        return json_response(self._pipeline_view(call, self._pipeline(call), actions=True), 200, JSON_TYPE)
 
     # -- executions ------------------------------------------------------------------------------
     def list_executions(self, call: Call) -> Response:
@@ -231,7 +231,7 @@ class Handlers:
         return self._answer(call, pipeline, self._execution(call, pipeline))
 
     def run(self, call: Call) -> Response:
-        """``POST P/:id/executions``: validate the body, queue a new execution, answer it (201, or ``run_status``)."""
+        """``POST P/:id/executions``: validate the body, queue a new execution, answer it (200, or ``run_status``)."""
         pipeline = self._pipeline(call, RUN_SCOPES, 'EXECUTION_RUN')
         body = self._json(call)
         spec = pipeline.spec
@@ -250,6 +250,11 @@ class Handlers:
             raise Refusal(400, 'Wrong comment value: it must be a string.')
         data['comment'] = body.get('comment') or ''
         data.update(self._refs(pipeline, body))
+        if data['from_revision'] is None:
+            # Without one, an execution goes from the revision of the pipeline's previous execution (doc samples: the
+            # first execution has no from_revision, later ones have one).
+            previous = self.visible(pipeline)
+            data['from_revision'] = previous[0].vendor_data.get('revision') if previous else None
         data['excluded'] = self._excluded(pipeline, body.get('actions_to_run'))
         delay = None
         if body.get('delay_until') is not None:
@@ -478,11 +483,18 @@ class Handlers:
 
     # -- variables -------------------------------------------------------------------------------
     def variables(self, call: Call) -> Response:
-        """``GET /workspaces/:ws/variables?projectName=&pipelineId=``: the pipeline variables matching the filters."""
+        """``GET /workspaces/:ws/variables?project_name=&pipeline_id=`` (also ``projectName`` / ``pipelineId``).
+
+        Without any filter only workspace-scoped variables are listed (docs), and the simulator has none.
+        """
         workspace = self._workspace(call, VARIABLE_SCOPES, 'VARIABLE_INFO')
         query = call.request.query
-        project = query.get('projectName', [''])[0]
-        pipeline_id = query.get('pipelineId', [''])[0]
+
+        def given(*names: str) -> str:
+            return next((query[n][0] for n in names if query.get(n, [''])[0]), '')
+
+        project = given('project_name', 'projectName')
+        pipeline_id = given('pipeline_id', 'pipelineId')
         if project and workspace.project(project) is None:
             raise Refusal(404, MESSAGES['project'])
         if pipeline_id and not re.fullmatch(r'\d+', pipeline_id):
@@ -491,9 +503,10 @@ class Handlers:
                  and (not pipeline_id or p.id == int(pipeline_id))]
         if pipeline_id and not found:
             raise Refusal(404, MESSAGES['pipeline'])
-        narrowed = bool(query.get('actionId', [''])[0] or query.get('environment_id', [''])[0])  # no action/environment variables here
+        # No action / environment / sandbox variables here, and no workspace-scoped ones (what an unfiltered call lists).
+        narrowed = bool(given('action_id', 'actionId', 'environment_id', 'sandbox_id')) or not (project or pipeline_id)
         items = [] if narrowed else [variable_view(call.urls, p, v) for p in sorted(found, key=lambda p: p.id) for v in p.variables]
-        return json_response({'url': call.urls.api(call.request.path), 'html_url': '%s/%s/-/variables' % (self.config.app_url, workspace.domain),
+        return json_response({'url': call.urls.api(call.request.path), 'html_url': '%s/%s/-/environment-variables' % (self.config.app_url, workspace.domain),
                               'variables': items}, 200, JSON_TYPE)
 
 

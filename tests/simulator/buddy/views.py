@@ -156,7 +156,7 @@ def variable_definition(item: VariableDef) -> dict[str, t.Any]:
 def action_view(urls: Urls, pipeline: Pipeline, action: Action, last_status: str | None = None) -> dict[str, t.Any]:
     """The ``action`` object of an action-execution details answer (with the variable definitions of waiting actions)."""
     view = dict(_action_short(urls, pipeline, action), trigger_time='ON_EVERY_EXECUTION', disabled=False,
-                last_execution_status=last_status)
+                last_execution_status=last_status, ignore_errors=False, run_next='WAIT_ON_SUCCESS')
     if action.type in WAIT_STATUS:
         view.update(comment=action.message, prevent_self_approval=False, variables=[variable_definition(v) for v in action.variables])
     return view
@@ -296,9 +296,10 @@ def execution_view(urls: Urls, config: BuddyConfig, pipeline: Pipeline, executio
 
 def variable_view(urls: Urls, pipeline: Pipeline, item: VariableDef) -> dict[str, t.Any]:
     """A pipeline variable of ``GET /workspaces/:ws/variables`` (an encrypted value as ``secure!...``)."""
-    return {'url': urls.api('/workspaces/%s/variables/%d' % (pipeline.workspace, item.id)), 'html_url': None, 'id': item.id,
+    return {'url': urls.api('/workspaces/%s/variables/%d' % (pipeline.workspace, item.id)),
+            'html_url': '%s/%s/-/environment-variables/edit/%d' % (urls.app_url, pipeline.workspace, item.id), 'id': item.id,
             'key': item.key, 'value': encrypt(item.default, item.key) if item.encrypted else item.default, 'type': 'VAR',
-            'encrypted': item.encrypted, 'settable': item.settable, 'description': item.description,
+            'encrypted': item.encrypted, 'settable': item.settable, 'run_only_settable': False, 'description': item.description,
             'file_path': None, 'file_chmod': None, 'file_place': None, 'public_value': None, 'key_fingerprint': None, 'checksum': None,
             'project': {'url': urls.project(pipeline)[0], 'html_url': urls.project(pipeline)[1], 'name': pipeline.project.name,
                         'display_name': pipeline.project.display_name, 'status': 'ACTIVE'},
@@ -307,14 +308,15 @@ def variable_view(urls: Urls, pipeline: Pipeline, item: VariableDef) -> dict[str
             'action': None, 'environment': None}
 
 
-def pipeline_view(urls: Urls, pipeline: Pipeline, last: Execution | None, created: float, creator: Member) -> dict[str, t.Any]:
-    """A Pipeline object (get / list)."""
+def pipeline_view(urls: Urls, pipeline: Pipeline, last: Execution | None, created: float, creator: Member,
+                  actions: bool = False) -> dict[str, t.Any]:
+    """A Pipeline object (get / list); ``actions=True`` (get) adds the ``actions`` with their last status."""
     url, html = urls.pipeline(pipeline)
     project_url, project_html = urls.project(pipeline)
     spec = pipeline.spec
-    return {
+    view: dict[str, t.Any] = {
         'url': url, 'html_url': html, 'id': pipeline.id, 'identifier': pipeline.identifier, 'name': pipeline.name,
-        'refs': list(pipeline.refs), 'events': [], 'trigger_conditions': [], 'execution_message_template': '$BUDDY_EXECUTION_REVISION_SUBJECT',
+        'on': 'CLICK', 'refs': list(pipeline.refs), 'events': [], 'trigger_conditions': [], 'execution_message_template': '$BUDDY_EXECUTION_REVISION_SUBJECT',
         'last_execution_status': 'INITIAL' if last is None else execution_status(last, pipeline),
         'last_execution_revision': None if last is None else last.vendor_data.get('revision'),
         'create_date': iso(created), 'priority': pipeline.priority, 'always_from_scratch': False, 'auto_clear_cache': False,
@@ -325,4 +327,10 @@ def pipeline_view(urls: Urls, pipeline: Pipeline, last: Execution | None, create
         'project': {'url': project_url, 'html_url': project_html, 'name': pipeline.project.name,
                     'display_name': pipeline.project.display_name, 'status': 'ACTIVE'},
         'creator': urls.member(pipeline.workspace, creator),
+        'permissions': {'others': 'DEFAULT', 'users': [], 'groups': []},
     }
+    if actions:
+        view['actions'] = [dict(_action_short(urls, pipeline, a), trigger_time='ON_EVERY_EXECUTION',
+                                status='INITIAL' if last is None else action_status(last, a, last.stages[a.index]),
+                                revision=None if last is None else last.vendor_data.get('revision')) for a in pipeline.actions]
+    return view
