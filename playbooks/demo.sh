@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run the demo release (playbooks/demo.yml) against the bundled simulator, twice: the first run
-# releases on Jenkins, Harness and Buddy, the second shows that re-running a finished release changes
+# releases on Jenkins, Harness, Buddy and CodeArts, the second shows that re-running a finished release changes
 # nothing and starts, retries or answers nothing.
 # Usage: make demo  (installs the tool chain first), or: bash playbooks/demo.sh with .venv present.
 set -euo pipefail
@@ -31,11 +31,11 @@ SIM_PID=$!
 for _ in $(seq 100); do [ -s "$WORK/port" ] && break; sleep 0.1; done
 [ -s "$WORK/port" ] || { echo "the simulator did not start:"; cat "$WORK/simulator.log"; exit 1; }
 SIM="http://127.0.0.1:$(cat "$WORK/port")"
-echo "Simulator running at $SIM (Jenkins at $SIM/jenkins, Harness at $SIM/harness, Buddy at $SIM/buddy)"
+echo "Simulator running at $SIM (Jenkins at $SIM/jenkins, Harness at $SIM/harness, Buddy at $SIM/buddy, CodeArts at $SIM/codearts)"
 
 # The playbook's module_defaults take the URLs from DEMO_SIMULATOR; the credentials come from each
 # vendor's own CLI variables (Jenkins: JENKINS_USER_ID, JENKINS_API_TOKEN; Harness: HARNESS_API_KEY;
-# Buddy: BUDDY_TOKEN).
+# Buddy: BUDDY_TOKEN; CodeArts: HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK).
 export DEMO_SIMULATOR="$SIM"
 eval "$("$PY" - "$SCENARIO" <<'PYEOF'
 import shlex, sys, yaml
@@ -45,6 +45,9 @@ account = scenario['harness']['accounts'][0]
 print('export JENKINS_USER_ID=%s JENKINS_API_TOKEN=%s' % (shlex.quote(user['name']), shlex.quote(user['tokens'][0])))
 print('export DEMO_HARNESS_ACCOUNT=%s HARNESS_API_KEY=%s' % (shlex.quote(account['id']), shlex.quote(account['api_keys'][0])))
 print('export BUDDY_TOKEN=%s' % shlex.quote(scenario['buddy']['tokens'][0]['token']))
+codearts = scenario['codearts']
+print('export DEMO_CODEARTS_PROJECT=%s HUAWEICLOUD_SDK_AK=%s HUAWEICLOUD_SDK_SK=%s' % (
+    shlex.quote(codearts['project_id']), shlex.quote(codearts['credentials'][0]['ak']), shlex.quote(codearts['credentials'][0]['sk'])))
 PYEOF
 )"
 
@@ -60,7 +63,9 @@ jenkins = sum(1 for r in log('vendor=jenkins&method=POST')
 mutations = ('startExecution', 'resumeExecution', 'approveOrRejectApprovals', 'pipelineResumeRuntime')
 harness = sum(1 for r in log('vendor=harness') if any(m in (r.get('operation') or '') for m in mutations))
 buddy = sum(1 for r in log('vendor=buddy') if (r.get('operation') or '') == 'run' or (r.get('operation') or '').startswith('patch.'))
-print(jenkins + harness + buddy)
+acting = ('run', 'retry', 'stop', 'review.pass', 'review.refuse', 'checkpoint.pass', 'checkpoint.refuse')
+codearts = sum(1 for r in log('vendor=codearts') if (r.get('operation') or '') in acting)
+print(jenkins + harness + buddy + codearts)
 PYEOF
 }
 
@@ -76,7 +81,7 @@ second=$(( $(builds_started) - first ))
 
 echo
 echo "=== Result"
-echo "first run:  $first request(s) that start, retry or answer something (Jenkins, Harness and Buddy)"
+echo "first run:  $first request(s) that start, retry or answer something (Jenkins, Harness, Buddy and CodeArts)"
 echo "second run: $second such request(s), $(grep -Eo 'changed=[0-9]+' "$WORK/second.log" | tail -1)"
 if [ "$second" -ne 0 ] || ! grep -q 'changed=0' "$WORK/second.log"; then
   echo "demo: FAILED - the second run changed something"

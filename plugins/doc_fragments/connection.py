@@ -19,10 +19,9 @@ options:
         C(group/cicd.pipelines.pipelines), or per task when one play talks to several vendors (see O(connections)).
       - May be left out when O(ignore:execution) is given, since the execution record names its vendor.
       - V(jenkins) is Jenkins; V(harness) is Harness FirstGen (CurrentGen) through its GraphQL API; V(buddy) is
-        Buddy.Works (cloud or self-hosted). Huawei Cloud CodeArts (V(codearts)) is on the roadmap; its connection
-        options are listed below already.
+        Buddy.Works (cloud or self-hosted); V(codearts) is Huawei Cloud CodeArts Pipeline (the v5 API).
     type: str
-    choices: [buddy, harness, jenkins]
+    choices: [buddy, codearts, harness, jenkins]
   api_url:
     description:
       - Base URL of the service's API. Vendors with a SaaS default or a region table need it only for other
@@ -36,7 +35,8 @@ options:
       - For B(Buddy), the API URL; default C(https://api.buddy.works) (the US cloud). The EU cloud is
         C(https://api.eu.buddy.works); self-hosted Buddy is C(https://HOST/api). If not set, the environment variable
         E(BUDDY_API_ENDPOINT) is used.
-      - For B(CodeArts), the endpoint; default from O(region).
+      - For B(CodeArts), the CodeArts Pipeline endpoint; default from O(region) (the Huawei Cloud SDK's region table,
+        for example C(https://cloudpipeline-ext.cn-north-4.myhuaweicloud.com)).
     type: str
   username:
     description:
@@ -94,6 +94,17 @@ options:
       - For B(CodeArts), the CodeArts project id (32 characters, part of every pipeline URL). This is not the IAM
         project id that E(HUAWEICLOUD_SDK_PROJECT_ID) holds, so no environment variable is read for it. Required by
         CodeArts.
+    type: str
+  domain:
+    description:
+      - For B(CodeArts), the IAM domain (account) name of O(username), when an IAM token is fetched with O(password);
+        default O(username) (an account's own IAM user).
+    type: str
+  iam_url:
+    description:
+      - For B(CodeArts), the IAM endpoint a token is fetched from with O(username) and O(password); default
+        C(https://iam.REGION.myhuaweicloud.com). If not set, the environment variable E(HUAWEICLOUD_SDK_IAM_ENDPOINT) is
+        used, as the Huawei Cloud SDK does.
     type: str
   access_key:
     description:
@@ -166,6 +177,56 @@ options:
             type: str
           project:
             description: As O(project).
+            type: str
+          validate_certs:
+            description: As O(validate_certs).
+            type: bool
+          ca_path:
+            description: As O(ca_path).
+            type: path
+          request_timeout:
+            description: As O(request_timeout).
+            type: float
+          request_retries:
+            description: As O(request_retries).
+            type: int
+      codearts:
+        description:
+          - Settings for B(CodeArts).
+        type: dict
+        suboptions:
+          api_url:
+            description: As O(api_url).
+            type: str
+          region:
+            description: As O(region).
+            type: str
+          project_id:
+            description: As O(project_id).
+            type: str
+          access_key:
+            description: As O(access_key).
+            type: str
+          secret_key:
+            description: As O(secret_key). Never shown in results, warnings or logs.
+            type: str
+          security_token:
+            description: As O(security_token). Never shown in results, warnings or logs.
+            type: str
+          api_token:
+            description: As O(api_token). Never shown in results, warnings or logs.
+            type: str
+          username:
+            description: As O(username).
+            type: str
+          password:
+            description: As O(password). Never shown in results, warnings or logs.
+            type: str
+          domain:
+            description: As O(domain).
+            type: str
+          iam_url:
+            description: As O(iam_url).
             type: str
           validate_certs:
             description: As O(validate_certs).

@@ -38,7 +38,12 @@ notes:
     The idempotency key and O(notes) travel in the run's comment. O(start_inputs) - C(branch), C(tag), C(pull_request),
     C(from_revision), C(refresh), C(clear_cache), C(priority) (C(LOW), C(NORMAL), C(HIGH)), C(actions) (ids of the
     actions to run) and C(encrypted) (names of parameters to send encrypted, besides those Buddy defines as encrypted).
-  - See the vendor guides in the collection's C(docs/) folder (C(docs/jenkins.md), C(docs/harness.md), C(docs/buddy.md)).
+  - B(CodeArts) - O(pipeline) is the pipeline's name or its 32-character id in O(project_id). O(parameters) are the
+    pipeline's runtime parameters (others are refused; secret ones are never shown). The idempotency key and O(notes)
+    travel in the run's description. A run held back by a concurrency limit is returned queued, with a warning.
+    O(revision) is not supported. O(start_inputs) - C(branch) or C(tag) (of the pipeline's first code source),
+    C(stages) and C(jobs) (ids to run; C(choose_stages), C(choose_jobs)).
+  - See the vendor guides in the collection's C(docs/) folder (C(docs/jenkins.md), C(docs/harness.md), C(docs/buddy.md), C(docs/codearts.md)).
 '''
 
     INFO = r'''
@@ -53,6 +58,9 @@ notes:
   - B(Buddy) - O(execution_id) is the execution's id (a number per pipeline). RV(execution.stages) are the actions
     (C(action_executions)); actions waiting for approval or for variables are RV(execution.pending_inputs). The log tail
     is the failed action's log.
+  - B(CodeArts) - O(execution_id) is the run id (32 characters). RV(execution.stages) are the run's stages; their jobs
+    and steps are in the vendor record. Manual reviews and manual checkpoints that wait are RV(execution.pending_inputs).
+    The log tail is the failed step's log.
 '''
 
     INPUT = r'''
@@ -69,6 +77,9 @@ notes:
     action (C(APPLY_VARIABLES), or C(SET_VARIABLES) for settable ones, with O(parameters)); O(input_id) is the action's
     name, its id or its action-execution id. Buddy has no reject, so V(reject) cancels the execution (it ends
     C(TERMINATED), reported as aborted). Buddy records no comment, so O(comment) is refused.
+  - B(CodeArts) - a gate is a manual review (a review step in a job) or a manual checkpoint (before a stage);
+    O(input_id) is its step id or its stage's name. V(approve) is pass, V(reject) is refuse; O(comment) is the review's
+    approval description (checkpoints take none). Neither takes O(parameters).
 '''
 
     RESUME = r'''
@@ -83,6 +94,8 @@ notes:
     again, and a pipeline modified since cannot be resumed. Workflow executions cannot be resumed.
   - B(Buddy) - Buddy continues an execution only from the action that failed or was stopped, which is what
     M(cicd.pipelines.pipeline_retry) does; any other stage is refused.
+  - B(CodeArts) - CodeArts re-runs only what failed, which is M(cicd.pipelines.pipeline_retry); any other stage is
+    refused.
 '''
 
     RETRY = r'''
@@ -96,6 +109,8 @@ notes:
     succeed (see M(cicd.pipelines.pipeline_resume)). Workflow executions cannot be retried; start them again.
   - B(Buddy) - sends C(RETRY) for a failed or terminated execution; Buddy runs it again from the failed action under the
     same execution id, so RV(execution.id) does not change.
+  - B(CodeArts) - sends C(retry) for a failed or cancelled run; CodeArts runs its failed jobs again in the same run, so
+    RV(execution.id) does not change.
 '''
 
     CANCEL = r'''
@@ -106,4 +121,5 @@ notes:
   - B(Harness) - the public GraphQL API has no abort mutation; the module sends Harness's REST interrupt
     C(ABORT_ALL) (C(PUT /api/executions/ID)) with the same API key.
   - B(Buddy) - sends C(CANCEL) (queued, running or waiting executions end C(TERMINATED)).
+  - B(CodeArts) - sends C(stop) for the run.
 '''

@@ -71,6 +71,8 @@ VENDOR_SPECIFIC: t.Tuple[Option, ...] = (
     Option('access_key', secret=True),
     Option('secret_key', secret=True),
     Option('security_token', secret=True),
+    Option('domain'),
+    Option('iam_url'),
 )
 
 OPTIONS: t.Dict[str, Option] = {o.name: o for o in VENDOR_SPECIFIC + GENERIC}
@@ -114,6 +116,8 @@ USES: t.Dict[str, t.Dict[str, Use]] = {
         'api_token': Use(),
         'username': Use(),
         'password': Use(),
+        'domain': Use(),
+        'iam_url': Use(('HUAWEICLOUD_SDK_IAM_ENDPOINT',)),
     },
 }
 

@@ -33,6 +33,11 @@ def _buddy() -> t.Type['Backend']:
     return BuddyBackend
 
 
+def _codearts() -> t.Type['Backend']:
+    from ._backends._codearts import CodeArtsBackend
+    return CodeArtsBackend
+
+
 def _harness() -> t.Type['Backend']:
     from ._backends._harness import HarnessBackend
     return HarnessBackend
@@ -43,6 +48,7 @@ VENDORS: t.Dict[str, t.Callable[[], t.Type['Backend']]] = {
     'jenkins': _jenkins,
     'harness': _harness,
     'buddy': _buddy,
+    'codearts': _codearts,
 }
 
 

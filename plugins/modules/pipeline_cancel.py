@@ -55,6 +55,10 @@ EXAMPLES = r'''
     vendor: buddy
     pipeline: shop/deploy
     execution_id: "12"
+
+- name: Stop a CodeArts run
+  cicd.pipelines.pipeline_cancel:
+    execution: "{{ codearts_deploy.execution }}"
 '''
 
 RETURN = r'''

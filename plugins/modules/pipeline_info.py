@@ -120,6 +120,17 @@ EXAMPLES = r'''
     BUDDY_TOKEN: "{{ vault_buddy_token }}"
     BUDDY_WORKSPACE: acme
     BUDDY_PROJECT: shop
+
+- name: Read a CodeArts run with an IAM token fetched for a user
+  cicd.pipelines.pipeline_info:
+    vendor: codearts
+    region: cn-north-4
+    project_id: 0a1b2c3d4e5f60718293a4b5c6d7e8f9
+    username: release-bot
+    password: "{{ vault_hw_password }}"
+    domain: acme
+    pipeline: deploy
+    execution_id: "{{ codearts_run_id }}"
 '''
 
 RETURN = r'''

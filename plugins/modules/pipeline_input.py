@@ -116,6 +116,13 @@ EXAMPLES = r'''
     parameters:
       REPLICAS: "4"
     wait: true
+
+- name: Pass a CodeArts manual review with a comment
+  cicd.pipelines.pipeline_input:
+    execution: "{{ codearts_deploy.execution }}"
+    input_id: Release
+    comment: Approved by the change board
+    wait_for: [waiting, succeeded]
 '''
 
 RETURN = r'''

@@ -65,6 +65,10 @@ EXAMPLES = r'''
 - name: Continue a failed Buddy execution from its failed action (the same as a retry on Buddy)
   cicd.pipelines.pipeline_resume:
     execution: "{{ buddy_deploy.execution }}"
+
+- name: Re-run what failed in a CodeArts run (the same as a retry on CodeArts)
+  cicd.pipelines.pipeline_resume:
+    execution: "{{ codearts_deploy.execution }}"
 '''
 
 RETURN = r'''

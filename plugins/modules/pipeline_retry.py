@@ -59,6 +59,11 @@ EXAMPLES = r'''
   cicd.pipelines.pipeline_retry:
     execution: "{{ buddy_deploy.execution }}"
     wait_for: [waiting, succeeded]
+
+- name: Retry the failed jobs of a CodeArts run (in the same run)
+  cicd.pipelines.pipeline_retry:
+    execution: "{{ codearts_deploy.execution }}"
+    wait: true
 '''
 
 RETURN = r'''

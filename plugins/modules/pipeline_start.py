@@ -157,6 +157,22 @@ EXAMPLES = r'''
       priority: HIGH
     idempotency_key: shop-deploy-1.4.2
     wait_for: [waiting, succeeded, failed]
+
+- name: Run a CodeArts pipeline with AK/SK from the Huawei Cloud SDK's environment variables
+  cicd.pipelines.pipeline_start:
+    vendor: codearts
+    region: cn-north-4
+    project_id: 0a1b2c3d4e5f60718293a4b5c6d7e8f9
+    pipeline: deploy
+    parameters:
+      VERSION: 1.4.2
+    start_inputs:
+      branch: release/1.4
+    idempotency_key: shop-deploy-1.4.2
+    wait_for: [waiting, succeeded, failed]
+  environment:
+    HUAWEICLOUD_SDK_AK: "{{ vault_hw_ak }}"
+    HUAWEICLOUD_SDK_SK: "{{ vault_hw_sk }}"
 '''
 
 RETURN = r'''

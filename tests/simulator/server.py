@@ -25,6 +25,7 @@ import urllib.parse
 from .control import ControlApi
 from .engine import Engine
 from .buddy import BuddyApi
+from .codearts import CodeArtsApi
 from .httpcore import Request, Response, VendorApi, text_response
 from .harness import HarnessApi
 from .jenkins import JenkinsApi
@@ -34,7 +35,7 @@ from .scenario import Scenario
 LOOPBACK = '127.0.0.1'
 CONTROL_BASE = '/_sim'
 # Vendor API modules served by this simulator. Adding a vendor = appending its class here.
-VENDOR_CLASSES: list[type[VendorApi]] = [JenkinsApi, HarnessApi, BuddyApi]
+VENDOR_CLASSES: list[type[VendorApi]] = [JenkinsApi, HarnessApi, BuddyApi, CodeArtsApi]
 
 
 class Simulator:

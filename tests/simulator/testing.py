@@ -8,6 +8,7 @@
         sim.jenkins_url                     # http://127.0.0.1:<port>/jenkins
         sim.harness_url                     # http://127.0.0.1:<port>/harness (POST <harness_url>/api/graphql)
         sim.buddy_url                       # http://127.0.0.1:<port>/buddy (Buddy's https://api.buddy.works)
+        sim.codearts_url                    # http://127.0.0.1:<port>/codearts (CodeArts endpoint and IAM <codearts_url>/v3/auth/tokens)
         sim.add_fault({'vendor': 'jenkins', 'method': 'POST', 'action': {'status': 503}})
         sim.advance(10)                     # 10 simulated seconds
         sim.requests(method='POST')         # request log
@@ -42,6 +43,14 @@ BUDDY_WORKSPACE = 'acme'
 BUDDY_PROJECT = 'shop'
 BUDDY_TOKEN = 'b0dd7e5a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6'
 BUDDY_READ_TOKEN = 'b0dd7e5a0ead0ead0ead0ead0ead0ead0ead0ead0ead0ead0ead0ead0ead0ead'
+# The demo CodeArts credentials and project ids (demo.yml, codearts:): AK/SK for SDK-HMAC-SHA256 signing, an IAM user for tokens.
+CODEARTS_AK = 'HPUACODEARTSSIMDEMO01'
+CODEARTS_SK = 'cOdEaRtSsImUlAtOrDeMoSeCrEtKeY0123456789'
+CODEARTS_PROJECT_ID = '0c2f1e4d5a6b47c8a9d0e1f2a3b4c5d6'
+CODEARTS_IAM_PROJECT_ID = '0a1b2c3d4e5f46a7b8c9d0e1f2a3b4c5'
+CODEARTS_USER = 'cicd-pipelines'
+CODEARTS_PASSWORD = 'codearts-demo-password'
+CODEARTS_DOMAIN = 'cicd-demo'
 
 
 def to_scenario(scenario: t.Any) -> Scenario:
@@ -67,6 +76,7 @@ class SimHandle:
         self.jenkins_url = server.url + '/jenkins'
         self.harness_url = server.url + '/harness'     # a Harness client's api_url (GraphQL at <harness_url>/api/graphql)
         self.buddy_url = server.url + '/buddy'         # a Buddy client's base URL (Buddy: https://api.buddy.works)
+        self.codearts_url = server.url + '/codearts'   # a CodeArts client's endpoint (and IAM endpoint: <codearts_url>/v3/auth/tokens)
         self.port = server.port
 
     def control(self, verb: str, path: str, body: t.Any = None, query: dict[str, t.Any] | None = None) -> t.Any:

@@ -225,7 +225,7 @@ def test_another_vendor_takes_only_its_entry_and_environment_never_the_task_opti
 def test_an_unset_vendor_is_a_clear_error():
     with pytest.raises(ValidationError) as info:
         resolve_connection(params(vendor=None), {})
-    assert info.value.msg.startswith('vendor is not set; choose one of: buddy, harness, jenkins')
+    assert info.value.msg.startswith('vendor is not set; choose one of: buddy, codearts, harness, jenkins')
 
 
 def test_default_api_url_comes_from_the_backend(fakeci, monkeypatch):

@@ -112,7 +112,7 @@ def test_a_record_of_another_vendor_is_refused_clearly(run_module, fake):
 
     assert result['failed'] is True
     assert result['msg'] == ("execution is a record of vendor 'teamcity', which this collection does not support; "
-                             "supported: buddy, harness, jenkins")
+                             "supported: buddy, codearts, harness, jenkins")
     assert not any(r[0] == 'get' for r in fake.reads)
 
 
