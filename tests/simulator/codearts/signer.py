@@ -10,8 +10,9 @@ Contract
 * :func:`canonical_request` rebuilds what the signer hashed: ``METHOD``, the canonical URI (URL-decoded path,
   every segment percent-encoded with only ``~`` safe, a trailing ``/`` appended), the canonical query (decoded
   pairs sorted by key then value, re-encoded), ``name:trimmed-value`` lines of the signed headers, the signed
-  header list and the payload hash (SHA-256 hex of the body; the empty-body hash; or the value of
-  ``X-Sdk-Content-Sha256`` when the client sent one, e.g. ``UNSIGNED-PAYLOAD``).
+  header list and the payload hash (the empty-body hash when there is no body, even with ``X-Sdk-Content-Sha256``;
+  else the value of ``X-Sdk-Content-Sha256`` when the client sent one, e.g. ``UNSIGNED-PAYLOAD``; else the SHA-256 hex
+  of the body).
 * :func:`signature` is ``hex(HMAC-SHA256(SK, "SDK-HMAC-SHA256\\n<X-Sdk-Date>\\n<sha256(canonical request)>"))``.
 * :func:`parse_authorization` splits ``SDK-HMAC-SHA256 Access=..., SignedHeaders=..., Signature=...``.
 """
@@ -50,7 +51,8 @@ def canonical_request(method: str, path: str, raw_query: str, headers: t.Mapping
     """The CanonicalRequest; KeyError when a signed header is missing from ``headers``."""
     lowered = {k.lower(): str(v).strip() for k, v in headers.items()}
     lines = ''.join('%s:%s\n' % (name, lowered[name]) for name in signed)
-    payload = lowered.get(CONTENT_SHA_HEADER) or (hashlib.sha256(body).hexdigest() if body else EMPTY_HASH)
+    # The SDK hashes an empty body as such even when it sends X-Sdk-Content-Sha256 (UNSIGNED-PAYLOAD).
+    payload = EMPTY_HASH if not body else (lowered.get(CONTENT_SHA_HEADER) or hashlib.sha256(body).hexdigest())
     return '%s\n%s\n%s\n%s\n%s\n%s' % (method.upper(), canonical_uri(path), canonical_query(raw_query), lines, ';'.join(signed), payload)
 
 

@@ -84,9 +84,11 @@ class CodeArtsResponses(ResponsePolicy):
 class CodeArtsApi:
     """`/v5/{project_id}/api/...` of one CodeArts project; every answer checked for `error_code`."""
 
-    def __init__(self, http: Transport, project_id: str) -> None:
+    def __init__(self, http: Transport, project_id: str, auth_hint: str = '') -> None:
         self.http = http
         self.project_id = project_id
+        # What to check when the gateway refuses the credentials (depends on the method in use).
+        self.auth_hint = auth_hint
 
     def path(self, suffix: str, *parts: t.Any) -> str:
         quoted = tuple(quote(str(p), safe='') for p in parts)
@@ -101,8 +103,11 @@ class CodeArtsApi:
                                          json=body if body is not None else ({} if method in ('POST', 'PUT') else None),
                                          idempotent=idempotent)
         except AuthenticationError as exc:
-            raise AuthenticationError('%s; check access_key and secret_key (HUAWEICLOUD_SDK_AK / HUAWEICLOUD_SDK_SK), or '
-                                      'the IAM token' % exc.msg, status=exc.status, vendor_message=exc.vendor_message)
+            hint = self.auth_hint
+            if 'DEVCP.00021018' in (exc.vendor_message or ''):
+                hint = 'check project_id: it is the CodeArts project id, not the IAM project id'
+            raise AuthenticationError('%s; %s' % (exc.msg, hint) if hint else exc.msg, status=exc.status,
+                                      vendor_message=exc.vendor_message)
         try:
             answer = response.json()
         except ValueError:

@@ -22,7 +22,8 @@ import dataclasses
 import re
 import typing as t
 
-from ..._errors import ApiError, AuthenticationError, InvalidState, NotFoundError, UnsupportedOperation, ValidationError
+from ..._errors import (ApiError, InvalidState, NotFoundError, UnsupportedOperation, ValidationError,
+                        VendorValidationError)
 from ..._http import Outgoing, ResponsePolicy, Transport
 from ..._model import Execution, Level, LogTail, PendingInput, PipelineInfo, StartRequest, Status, InputParameter
 from ..._options import Connection
@@ -56,7 +57,7 @@ class CodeArtsBackend(Backend):
     # Retry runs the failed jobs of the same run (the same pipeline_run_id).
     in_place = frozenset({Operation.RETRY, Operation.RESUME})
     comments = True
-    # A refused review fails the run; a refused checkpoint cancels it (docs/codearts.md).
+    # A refused review or checkpoint ends the run FAILED (docs/codearts.md).
     rejected_status = Status.FAILED
     start_inputs = (
         InputParameter('branch', description='branch to build (the pipeline\'s first code source)'),
@@ -67,16 +68,18 @@ class CodeArtsBackend(Backend):
 
     def __init__(self, conn: Connection, transport: t.Optional[Transport] = None) -> None:
         super().__init__(conn, transport)
-        self.api = CodeArtsApi(self.http, str(conn.get('project_id')))
+        self.api = CodeArtsApi(self.http, str(conn.get('project_id')), _HINTS[auth_method(conn)])
         self._pipelines: t.Dict[str, Pipeline] = {}
 
     def _authenticator(self) -> t.Any:
-        conn = self.conn
-        if conn.get('access_key') and conn.get('secret_key'):
-            return AkSkSigner(str(conn.get('access_key')), str(conn.get('secret_key')), conn.get('security_token'))
-        if conn.get('api_token'):
-            return IamToken(str(conn.get('api_token')))
-        return _LazyIamToken(self)
+        # An IAM token or a user (options without environment variables: given on purpose) win over an AK/SK pair,
+        # which may come from the SDK's environment variables of the machine.
+        method = auth_method(self.conn)
+        if method == 'token':
+            return IamToken(str(self.conn.get('api_token')))
+        if method == 'password':
+            return _LazyIamToken(self)
+        return AkSkSigner(str(self.conn.get('access_key')), str(self.conn.get('secret_key')), self.conn.get('security_token'))
 
     def _responses(self) -> ResponsePolicy:
         return CodeArtsResponses()
@@ -92,12 +95,18 @@ class CodeArtsBackend(Backend):
             problems.append('CodeArts needs region (one of %s) or api_url' % ', '.join(regions()) if not conn.get('region')
                             else 'CodeArts has no endpoint for region %r; the regions: %s (or give api_url)'
                             % (conn.get('region'), ', '.join(regions())))
+        method = auth_method(conn)
         aksk = bool(conn.get('access_key')) + bool(conn.get('secret_key'))
-        if aksk == 1:
+        if method == 'aksk' and aksk == 1:
             problems.append('CodeArts needs access_key and secret_key together (or HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK)')
-        elif aksk == 0 and not conn.get('api_token') and not (conn.get('username') and conn.get('password')):
+        elif method == 'aksk' and aksk == 0:
             problems.append('CodeArts needs access_key and secret_key, or api_token (an IAM token), or username and '
                             'password (and domain) to fetch an IAM token')
+        if method == 'password' and not conn.get('region'):
+            problems.append('CodeArts needs region to fetch an IAM token for username (the token is scoped to the region\'s '
+                            'project)')
+        if conn.get('username') and not conn.get('password') and method != 'token':
+            problems.append('CodeArts needs password with username (to fetch an IAM token)')
         if conn.get('project_id') and not _ID.match(str(conn.get('project_id'))):
             problems.append('project_id must be the 32-character CodeArts project id, got %r' % conn.get('project_id'))
         return problems
@@ -108,6 +117,8 @@ class CodeArtsBackend(Backend):
         """An IAM token for username/password (POST /v3/auth/tokens; the token is the X-Subject-Token header)."""
         conn = self.conn
         iam = str(conn.get('iam_url') or ('https://iam.%s.myhuaweicloud.com' % conn.get('region'))).rstrip('/')
+        if not iam.startswith(('http://', 'https://')):
+            raise ValidationError('codearts: iam_url must be an http(s) URL, got %r' % iam)
         user: t.Dict[str, t.Any] = {'name': conn.get('username'), 'password': conn.get('password')}
         user['domain'] = {'name': conn.get('domain') or conn.get('username')}
         body = {'auth': {'identity': {'methods': ['password'], 'password': {'user': user}},
@@ -116,9 +127,6 @@ class CodeArtsBackend(Backend):
         try:
             response = self.http.request('POST', iam + '/v3/auth/tokens', operation='get an IAM token for user %r'
                                          % conn.get('username'), json=body, idempotent=True)
-        except AuthenticationError as exc:
-            raise AuthenticationError('%s; check username, password and domain' % exc.msg, status=exc.status,
-                                      vendor_message=exc.vendor_message)
         finally:
             self.http.auth = auth
         token = response.headers.get('X-Subject-Token')
@@ -353,14 +361,23 @@ class CodeArtsBackend(Backend):
                                % (current.id, info.name, current.vendor_status, ' or '.join(_RETRYABLE)), execution=current)
         path = self.api.path('pipelines/%s/pipeline-runs/%s/retry', info.id, current.id)
         operation = 'retry run %s of pipeline %r' % (current.id, info.name)
+        before = _attempt(current)
+
+        def moved(now: Execution) -> bool:
+            return now.vendor_status not in _RETRYABLE or _attempt(now) != before
 
         def send() -> Execution:
             self.api.call('PUT', path, operation, idempotent=False, queued_ok=True)
-            return self.get(current)
+            now = self.get(current)
+            if moved(now):
+                return now
+            # Accepted, but the run does not show it yet: report it going again, not as the old failure.
+            return dataclasses.replace(now, status=Status.RUNNING, finished_at=None, duration=None, ended_epoch=None,
+                                       level=Level.STATUS)
 
         def retried() -> t.Optional[Execution]:
             now = self.get(current)
-            return now if now.vendor_status not in _RETRYABLE else None
+            return now if moved(now) else None
 
         return exactly_once(send, retried)
 
@@ -385,6 +402,15 @@ class CodeArtsBackend(Backend):
         current = self.get(execution)
         if current.terminal:
             return current
+        queue_id = current.scope.get('queue_id')
+        if queue_id and current.status == Status.QUEUED:
+            # A run waiting in a concurrency queue leaves it with cancel-queuing (Huawei's Terraform provider).
+            try:
+                self.api.call('POST', self.api.path('pipelines/%s/%s/cancel-queuing/%s', info.id, current.id, queue_id),
+                              'cancel queued run %s of pipeline %r' % (current.id, info.name), body={}, idempotent=True)
+                return self.get(current)
+            except (NotFoundError, VendorValidationError):
+                pass  # not (or no longer) in the queue: stop it
         self.api.call('POST', self.api.path('pipelines/%s/pipeline-runs/%s/stop', info.id, current.id),
                       'stop run %s of pipeline %r' % (current.id, info.name), idempotent=True)
         return self.get(current)
@@ -400,14 +426,39 @@ class CodeArtsBackend(Backend):
         info = self._of(execution)
         answer = self.api.call('POST', self.api.path('pipelines/%s/pipeline-runs/%s/jobs/%s/steps/%s/logs', info.id,
                                                      execution.id, job.get('id'), step.get('id')),
-                               'read the log of step %r' % step.get('name'), body={'offset': 0, 'limit': 1000},
+                               'read the log of step %r' % step.get('name'), body={'sort': 'desc', 'limit': lines},
                                idempotent=True)
+        # desc: the last `lines` lines of the log (in their order), `has_more` when there is more before them.
         text = str((answer or {}).get('log') or '')
         log = [line for line in text.splitlines() if line.strip()]
         if not log:
             return None
         return LogTail(lines=log[-lines:], source='step %s of job %s' % (step.get('name'), job.get('name')),
-                       truncated=len(log) > lines)
+                       truncated=bool((answer or {}).get('has_more')) or len(log) > lines)
+
+
+def auth_method(conn: Connection) -> str:
+    """How requests are authenticated: 'token' (api_token), 'password' (an IAM token fetched for username) or
+    'aksk'. Options without environment variables win: they were given on purpose."""
+    if conn.get('api_token'):
+        return 'token'
+    if conn.get('username') and conn.get('password'):
+        return 'password'
+    return 'aksk'
+
+
+_HINTS = {'token': 'check the IAM token (api_token): it may be wrong or expired',
+          'password': 'check username, password and domain',
+          'aksk': 'check access_key and secret_key (HUAWEICLOUD_SDK_AK / HUAWEICLOUD_SDK_SK)'}
+
+
+def _attempt(execution: Execution) -> t.Tuple[t.Any, ...]:
+    """What changes when CodeArts retries a run in place: its end time and its jobs' dispatches and states."""
+    raw = execution.raw if isinstance(execution.raw, dict) else {}
+    jobs = tuple((j.get('id'), j.get('status'), j.get('last_dispatch_id'), j.get('exec_id'))
+                 for s in raw.get('stages') or [] if isinstance(s, dict)
+                 for j in s.get('jobs') or [] if isinstance(j, dict))
+    return (raw.get('end_time'), jobs)
 
 
 class _LazyIamToken(IamToken):

@@ -109,6 +109,9 @@ def execution_of(node: t.Mapping[str, t.Any], pipeline: str) -> Execution:
                     finished_at=iso_from_millis(s.get('end_time')))
               for s in sorted(stages_raw(node), key=lambda s: s.get('sequence') or 0)]
     status = map_status(STATUS_TABLE, node.get('status'))
+    if status == Status.RUNNING and stages and all(s.vendor_status in ('QUEUED', 'INIT') for s in stages) \
+            and any(s.vendor_status == 'QUEUED' for s in stages):
+        status = Status.QUEUED  # held back by a concurrency limit: the run says RUNNING, its stages QUEUED
     gates = gates_of(node)
     if gates and status == Status.RUNNING:
         status = Status.WAITING  # a review or checkpoint waits although the run says RUNNING

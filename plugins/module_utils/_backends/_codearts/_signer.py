@@ -77,6 +77,12 @@ def string_to_sign(method: str, url: str, params: t.Any, headers: t.Mapping[str,
     return '%s\n%s\n%s' % (ALGORITHM, lowered['x-sdk-date'], hashlib.sha256(canonical.encode('utf-8')).hexdigest())
 
 
+def _query_of(url: str) -> t.List[t.Tuple[str, str]]:
+    """The query pairs of a URL, decoded (the canonical query encodes them again)."""
+    query = urlsplit(url).query
+    return [(unquote(k), unquote(v)) for k, _sep, v in (pair.partition('=') for pair in query.split('&') if pair)]
+
+
 def signature(secret_key: str, text: str) -> str:
     return hmac.new(secret_key.encode('utf-8'), text.encode('utf-8'), hashlib.sha256).hexdigest()
 
@@ -102,8 +108,12 @@ class AkSkSigner(Authenticator):
         headers['Host'] = urlsplit(request.url).netloc
         if self._token:
             headers['X-Security-Token'] = self._token
+        if request.params:
+            # The query goes out exactly as it is signed (requests would encode a space as `+`, the SDK as `%20`).
+            request.url = '%s?%s' % (request.url.split('?', 1)[0], canonical_query(request.params))
+            request.params = None
         names = signed_header_names(headers)
-        text = string_to_sign(request.method, request.url, request.params, headers, request.body)
+        text = string_to_sign(request.method, request.url, _query_of(request.url), headers, request.body)
         headers['Authorization'] = '%s Access=%s, SignedHeaders=%s, Signature=%s' % (
             ALGORITHM, self._ak, ';'.join(names), signature(self._sk, text))
 

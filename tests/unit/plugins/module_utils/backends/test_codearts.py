@@ -273,3 +273,64 @@ def test_a_lost_start_is_looked_up_not_sent_again(codearts):
 
     assert started.id in ('9' * 32, 'e' * 32, RUN) and len(codearts.fake.calls('POST', BASE + '/%s/run' % PIPE)) == 1
     assert Level.FULL == started.level
+
+
+# Review findings -------------------------------------------------------------------------------------
+
+def test_a_query_is_sent_exactly_as_it_was_signed(codearts):
+    reads = [fx('run_review'), fx('run_checkpoint')]
+    codearts.fake.add('GET', DETAIL, handler=lambda r: reads.pop(0) if len(reads) > 1 else reads[0])
+    review = BASE + '/%s/pipeline-runs/%s/jobs/%s/steps/%s/pass' % (PIPE, RUN, 'job' + '3' * 29, 'stp' + '3' * 29)
+    codearts.fake.add('POST', review, {'success': True})
+    current = codearts.get(stub())
+
+    codearts.answer_input(current, codearts.find_gate(current, 'Release'), True, {}, 'ok by the CAB*~')
+
+    assert codearts.fake.calls('POST', review)[0].url.endswith('/pass?approval_description=ok%20by%20the%20CAB%2A~')
+
+
+def test_a_retry_accepted_before_the_run_shows_it_is_reported_running_and_not_sent_again(codearts):
+    retry = BASE + '/%s/pipeline-runs/%s/retry' % (PIPE, RUN)
+    codearts.fake.add('PUT', retry, {'success': True})
+
+    retried = codearts.retry(stub())
+
+    assert retried.status == Status.RUNNING and retried.finished_at is None and retried.level == Level.STATUS
+    assert len(codearts.fake.calls('PUT', retry)) == 1
+
+
+def test_an_iam_token_given_wins_over_an_access_key_pair_from_the_environment(fake_transport):
+    transport = fake_transport(URL, 'codearts')
+    transport.add('GET', DETAIL, fx('run_failed'))
+    transport.add('GET', BASE + '/' + PIPE, fx('pipeline'))
+    backend = CodeArtsBackend(conn(api_token='MIIgiven-token'), transport=transport)
+
+    backend.get(stub())
+
+    sent = transport.calls('GET', DETAIL)[0]
+    assert sent.header('X-Auth-Token') == 'MIIgiven-token' and sent.header('Authorization') is None
+
+
+def test_fetching_a_token_for_a_user_needs_the_region():
+    problems = CodeArtsBackend.validate_connection(Connection('codearts', api_url=URL, project_id=PID, username='bot',
+                                                              password='pw'))
+
+    assert any('needs region to fetch an IAM token' in p for p in problems)
+
+
+def test_a_run_held_back_in_the_queue_is_queued_although_it_says_running(codearts):
+    queued = fx('run_review')
+    for stage in queued['stages']:
+        stage['status'] = 'QUEUED'
+    codearts.fake.add('GET', DETAIL, queued)
+
+    assert codearts.get(stub()).status == Status.QUEUED
+
+
+def test_the_log_tail_asks_for_the_last_lines(codearts):
+    logs = BASE + '/%s/pipeline-runs/%s/jobs/%s/steps/%s/logs' % (PIPE, RUN, 'job' + '2' * 29, 'stp' + '2' * 29)
+    codearts.fake.add('POST', logs, dict(fx('log'), has_more=True))
+
+    tail = codearts.log_tail(codearts.get(stub()), 2)
+
+    assert codearts.fake.calls('POST', logs)[0].json == {'sort': 'desc', 'limit': 2} and tail.truncated
