@@ -187,8 +187,8 @@ class Handlers:
         if execution.state == QUEUED and state is not None and state.reason == 'concurrency':
             self._queue_ids += 1
             execution.vendor_data['queue_id'] = self._queue_ids
-            return error_response(200, QUEUED_CODE, QUEUED_MESSAGE, error={'pipeline_run_id': execution.vendor_data['run_id'],
-                                                                            'queue_id': self._queue_ids})
+            queued = {'pipeline_run_id': execution.vendor_data['run_id'], 'queue_id': self._queue_ids}
+            return error_response(200, QUEUED_CODE, QUEUED_MESSAGE, error=queued)
         return json_response({'pipeline_run_id': execution.vendor_data['run_id']}, 200, JSON_TYPE)
 
     @staticmethod
@@ -470,4 +470,3 @@ def _text(value: t.Any) -> str:
 def _commit(pipeline: Pipeline, ref: str) -> str:
     """A deterministic 40-hex commit id for a branch or tag of the pipeline's repository."""
     return hashlib.sha1(('%s\x1f%s' % (pipeline.git_url, ref)).encode('utf-8')).hexdigest()  # nosec - an id, not security
-

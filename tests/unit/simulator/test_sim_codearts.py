@@ -13,8 +13,9 @@ requests = pytest.importorskip('requests')
 # pylint: disable=wrong-import-position
 from ansible_collections.cicd.pipelines.tests.simulator.codearts import signer
 from ansible_collections.cicd.pipelines.tests.simulator.codearts.model import hex32
-from ansible_collections.cicd.pipelines.tests.simulator.testing import (CODEARTS_AK, CODEARTS_DOMAIN, CODEARTS_IAM_PROJECT_ID, CODEARTS_PASSWORD,
-                                                                       CODEARTS_PROJECT_ID, CODEARTS_SK, CODEARTS_USER, SimHandle, running)
+from ansible_collections.cicd.pipelines.tests.simulator.testing import (
+    CODEARTS_AK, CODEARTS_DOMAIN, CODEARTS_IAM_PROJECT_ID, CODEARTS_PASSWORD, CODEARTS_PROJECT_ID, CODEARTS_SK, CODEARTS_USER,
+    SimHandle, running)
 
 P = '/v5/%s/api/pipelines' % CODEARTS_PROJECT_ID
 DEPLOY = hex32('pipeline', CODEARTS_PROJECT_ID, 'shop/deploy')
@@ -73,8 +74,8 @@ def test_signed_request_accepted_and_relative_path_signature(client: Client, sim
     data = client.ok('POST', P + '/list', {'offset': 0, 'limit': 10})
     assert data['total'] == 2 and {p['name'] for p in data['pipelines']} == {'shop/build', 'shop/deploy'}
     # A client whose endpoint is a host root signs the path without /codearts (the official SDK does).
-    headers = signer.sign(CODEARTS_AK, CODEARTS_SK, 'POST', P + '/list', '', {'Host': '127.0.0.1:%d' % sim.port,
-                                                                             'Content-Type': 'application/json'}, b'{}')
+    root_headers = {'Host': '127.0.0.1:%d' % sim.port, 'Content-Type': 'application/json'}
+    headers = signer.sign(CODEARTS_AK, CODEARTS_SK, 'POST', P + '/list', '', root_headers, b'{}')
     response = requests.post(sim.codearts_url + P + '/list', data=b'{}', headers=headers, timeout=10)
     assert response.status_code == 200 and response.headers['X-Request-Id']
 

@@ -29,7 +29,7 @@ from ..._model import Execution, Level, LogTail, PendingInput, PipelineInfo, Sta
 from ..._options import Connection
 from .._base import ALL_OPERATIONS, Backend, Operation, exactly_once
 from .._keyline import key_problem, with_key
-from ._api import QUEUED_CODES, CodeArtsApi, CodeArtsResponses, endpoint_of, error_of, regions
+from ._api import CodeArtsApi, CodeArtsResponses, endpoint_of, error_of, regions
 from ._records import STATUS_TABLE, VENDOR, execution_of, failed_step, job_of, parameter_of
 from ._signer import AkSkSigner, IamToken
 
@@ -385,16 +385,16 @@ class CodeArtsBackend(Backend):
         failed = [s.name for s in execution.stages if s.vendor_status == 'FAILED']
         if execution.vendor_status not in _RETRYABLE or not failed:
             raise InvalidState('codearts: %s cannot be resumed (status %s); CodeArts continues a run only from what '
-                               'failed, with cicd.pipelines.pipeline_retry' % (self.describe(execution),
-                                                                              execution.vendor_status), execution=execution)
+                               'failed, with cicd.pipelines.pipeline_retry'
+                               % (self.describe(execution), execution.vendor_status), execution=execution)
         return failed[:1]
 
     def resume(self, execution: Execution, stage: str) -> Execution:
         allowed = self.resumable_stages(execution)
         if stage not in allowed:
             raise UnsupportedOperation('codearts: CodeArts cannot resume %s from %r; it re-runs only what failed (%s), '
-                                       'which cicd.pipelines.pipeline_retry does' % (self.describe(execution), stage,
-                                                                                    allowed[0]))
+                                       'which cicd.pipelines.pipeline_retry does'
+                                       % (self.describe(execution), stage, allowed[0]))
         return self.retry(execution)
 
     def cancel(self, execution: Execution) -> Execution:

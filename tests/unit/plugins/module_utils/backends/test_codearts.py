@@ -134,8 +134,8 @@ def test_start_sends_variables_sources_and_the_key_in_the_description(codearts):
     body = codearts.fake.calls('POST', BASE + '/%s/run' % PIPE)[0].json
     assert body['description'] == 'Release 1.4.2\ncicd-idempotency-key: rel-1.4.2'
     assert body['variables'] == [{'name': 'VERSION', 'value': '1.4.2'}, {'name': 'DEPLOY_TOKEN', 'value': 'tok-secret'}]
-    assert body['sources'][0]['params']['build_params'] == {'build_type': 'branch', 'event_type': 'Manual',
-                                                             'target_branch': 'release/1.4'}
+    assert body['sources'][0]['params']['build_params'] == {
+        'build_type': 'branch', 'event_type': 'Manual', 'target_branch': 'release/1.4'}
     assert body['sources'][0]['params']['git_url'] == 'https://codehub.example.com/shop.git'
     assert body['choose_stages'] == ['stg1']
     assert started.id == RUN and 'tok-secret' in codearts.http.secret_values()
