@@ -335,12 +335,14 @@ class Transport:
 
     def request(self, method: str, path: str, *, operation: str, params: t.Any = None, data: t.Any = None,
                 json: t.Any = None, headers: t.Optional[t.Mapping[str, str]] = None,
-                idempotent: t.Optional[bool] = None, allow_redirects: bool = False) -> Response:
+                idempotent: t.Optional[bool] = None, allow_redirects: bool = False,
+                answers: t.Collection[int] = ()) -> Response:
         """Send one logical request, retrying per the policy; see the module docstring for the rules.
 
         `operation` completes "could not ..." in error messages, e.g. "start job team/app".
         `idempotent` defaults to the method's nature (GET/PUT/DELETE yes, POST/PATCH no); pass True
-        for a POST that only reads (a GraphQL query), so it is retried like a GET.
+        for a POST that only reads (a GraphQL query), so it is retried like a GET. `answers`: 5xx statuses that
+        are the vendor's answer to this request rather than a transient failure (raised at once, never retried).
         """
         method = method.upper()
         if idempotent is None:
@@ -384,6 +386,8 @@ class Transport:
                               vendor_message=message)
                 else:
                     self._observe(response)
+                    if response.status in answers:
+                        raise self._error(TransientError, operation, response)
                     retry_delay = self._retryable(response, idempotent, attempt, operation)
             self.sleep(retry_delay if retry_delay is not None else self._backoff(attempt))
 
@@ -428,8 +432,8 @@ class Transport:
         try:
             raw = self.session.request(method, self.url(path), timeout=self.timeout, **kwargs)
         except requests.exceptions.SSLError as exc:
-            raise ApiError('%s: TLS error talking to %s: %s. Check O(ca_path) or O(validate_certs).'
-                           % (self.vendor, self.base_url, _short(self.redact(str(exc)))))
+            raise ApiError('%s: TLS error talking to %s: %s. Check ca_path (the certificate authorities to trust) or, '
+                           'on a trusted network only, validate_certs' % (self.vendor, self.base_url, _tls_reason(exc)))
         except requests.exceptions.ConnectTimeout:
             raise _NotSent('connect timeout after %ss' % self.timeout)
         except requests.exceptions.ConnectionError as exc:
@@ -492,6 +496,18 @@ def _never_sent(exc: Exception) -> bool:
     """True when a requests ConnectionError happened before any byte of the request was sent."""
     reason = getattr(exc.args[0], 'reason', None) if exc.args else None
     return isinstance(reason, NewConnectionError)
+
+
+def _tls_reason(exc: Exception) -> str:
+    """The reason of a TLS failure in one phrase (requests wraps urllib3's repr of OpenSSL's words)."""
+    text = str(exc)
+    found = re.search(r'certificate verify failed: ([^()\'"]+)', text)
+    if found:
+        return 'certificate verify failed (%s)' % found.group(1).strip().rstrip(',')
+    found = re.search(r'\[SSL: ([A-Z_]+)\]', text)
+    if found:
+        return found.group(1).lower().replace('_', ' ')
+    return 'the TLS handshake failed'
 
 
 def _short(text: str) -> str:

@@ -145,6 +145,12 @@ class PipelineModule:
         for name in ('wait_interval', 'wait_max_interval'):
             if self.params.get(name) is not None and self.params[name] <= 0:
                 raise ValidationError('%s must be more than 0 seconds, got %s' % (name, self.params[name]))
+        for name in ('wait_timeout', 'gate_timeout'):
+            if self.params.get(name) is not None and self.params[name] < 0:
+                raise ValidationError('%s must be 0 seconds or more, got %s' % (name, self.params[name]))
+        execution_id = self.params.get('execution_id')
+        if execution_id is not None and (not str(execution_id).strip() or str(execution_id).strip().startswith('-')):
+            raise ValidationError('execution_id must be the id (or number) of an execution, got %r' % execution_id)
         if self.task_vendor:
             self.backend_for(self.task_vendor)
             return
@@ -349,6 +355,9 @@ class PipelineModule:
                 self._attach_logs(records if exc.execution is None else [exc.execution], failed=True)
                 if exc.execution is None:
                     exc.details.update(self._key(True, records))
+                # A failed wait reports how long it waited and whether it ran out of time, as a successful one does.
+                exc.details.update({k: v for k, v in result.items() if k in ('elapsed', 'timed_out', 'polls',
+                                                                              'detection_lag')})
                 raise
             result['changed'] = changed
         records = self._full(records)

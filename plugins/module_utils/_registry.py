@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import typing as t
 
+from urllib.parse import urlsplit, urlunsplit
+
 from ._errors import ValidationError
 from ._options import GENERIC_NAMES, OPTIONS, USES, Connection, Use, secret_values, uses
 
@@ -134,10 +136,43 @@ def resolve_connection(params: t.Mapping[str, t.Any], environ: t.Mapping[str, st
             if use.required and connection.get(name) is None:
                 hint = ' (or the environment variable %s)' % ' / '.join(use.env) if use.env else ''
                 problems.append('%s needs %s%s' % (cls.display_name, name, hint))
+        problems.extend(generic_problems(connection))
         problems.extend(cls.validate_connection(connection))
     if problems:
         raise ValidationError('; '.join(problems))
     return Resolved(connection, secrets)
+
+
+def generic_problems(conn: Connection) -> t.List[str]:
+    """Problems with the options every vendor shares, found before anything is sent (one sentence each)."""
+    problems = []
+    url = conn.get('api_url')
+    if url:
+        parts = urlsplit(str(url))
+        if parts.scheme not in ('http', 'https') or not parts.hostname:
+            problems.append('api_url must be an http:// or https:// URL with a host name, got %r' % _without_credentials(str(url)))
+        elif parts.username or parts.password:
+            # Credentials in a URL end up in messages and logs; the options keep them secret.
+            problems.append('api_url must not contain credentials (user:secret@); give them as the connection options '
+                            'instead (username with api_token or password, or the vendor\'s token option), got %r'
+                            % _without_credentials(str(url)))
+    timeout = conn.get('request_timeout')
+    if timeout is not None and float(timeout) <= 0:
+        problems.append('request_timeout must be more than 0 seconds, got %s' % timeout)
+    retries = conn.get('request_retries')
+    if retries is not None and int(retries) < 0:
+        problems.append('request_retries must be 0 or more, got %s' % retries)
+    return problems
+
+
+def _without_credentials(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ''
+    if parts.port:
+        host += ':%d' % parts.port
+    return urlunsplit((parts.scheme, '********@' + host, parts.path, parts.query, parts.fragment))
 
 
 __all__ = ['VENDORS', 'Connection', 'Resolved', 'backend_class', 'register', 'resolve_connection', 'secret_values',

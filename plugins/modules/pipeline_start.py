@@ -310,6 +310,10 @@ from ansible_collections.cicd.pipelines.plugins.module_utils._module import Pipe
 
 def run(module: PipelineModule) -> dict:
     params, backend = module.params, module.backend
+    reserved = sorted(set(params['parameters']) & set(backend.reserved_parameters))
+    if reserved:
+        raise ValidationError('parameter %s is reserved: it carries the idempotency key; set idempotency_key instead'
+                              % ', '.join(reserved))
     info = backend.describe_pipeline(params['pipeline'])
     problems = check_values(info.parameters, params['parameters'], 'pipeline %r' % info.pipeline) if info.parameters_known else []
     if problems:
@@ -333,11 +337,29 @@ def run(module: PipelineModule) -> dict:
                     if e.status.active or (explicit and e.status == Status.SUCCEEDED)]
         if reusable:
             found = sorted(reusable, key=lambda e: not e.status.active)[0]
+            if explicit:
+                _same_inputs(module.describe(found), explicit, params['parameters'], found.parameters)
             return module.finish(backend.get(found), changed=False, before=found.status)
     if module.check_mode:
         return module.finish(backend.predict(Operation.START, None, request=request, info=info), changed=True)
     execution = module.settle(backend.start(request), request)
     return module.finish(execution, changed=True)
+
+
+def _same_inputs(what: str, key: str, wanted: dict, found: dict) -> None:
+    """Refuse reusing an explicit key with other parameters (as payment APIs treat idempotency keys): the execution
+    found would not be the one asked for. Values the vendor does not show (secrets, unknown) are not compared."""
+    differences = ['%s %r there, %r here' % (name, found[name], value) for name, value in sorted(wanted.items())
+                   if name in found and found[name] is not None and str(found[name]) != _text(value)]
+    if differences:
+        raise ValidationError('idempotency_key %r already started %s with other parameters (%s); use another key for '
+                              'these parameters, or force: true to start anyway' % (key, what, '; '.join(differences)))
+
+
+def _text(value) -> str:
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    return str(value)
 
 
 def main() -> None:

@@ -67,6 +67,8 @@ class Backend(abc.ABC):
     comments: t.ClassVar[bool] = False
     # Whether starts take a source revision apart from parameters (pipeline_start's `revision`).
     revisions: t.ClassVar[bool] = False
+    # Parameter names the backend uses itself (e.g. the one carrying the idempotency key); users may not set them.
+    reserved_parameters: t.ClassVar[t.Tuple[str, ...]] = ()
 
     def __init__(self, conn: Connection, transport: t.Optional[Transport] = None) -> None:
         self.conn = conn
@@ -146,6 +148,10 @@ class Backend(abc.ABC):
         Default: `start_inputs` checked against the declared `start_inputs`; a revision only where the
         vendor declares one. Backends extend it.
         """
+        # Password values are secrets from here on: the key lookup, check mode and every message come after.
+        for param in info.parameters:
+            if param.type == 'password' and request.parameters.get(param.name) is not None:
+                self.http.add_secret(str(request.parameters[param.name]))
         accepted = ', '.join(p.name for p in self.start_inputs) or 'none'
         unknown = sorted(set(request.start_inputs) - {p.name for p in self.start_inputs})
         if unknown:
@@ -167,6 +173,9 @@ class Backend(abc.ABC):
     def check_answer(self, execution: Execution, gate: PendingInput, approve: bool,
                      values: t.Mapping[str, t.Any], comment: t.Optional[str]) -> None:
         """Refuse a gate answer the vendor cannot take, before anything is sent (also in check mode)."""
+        for param in gate.parameters:
+            if param.type == 'password' and values.get(param.name) is not None:
+                self.http.add_secret(str(values[param.name]))
         self.check_comment(comment)
         problems = gate.check_answer(values) if approve else []
         if problems:

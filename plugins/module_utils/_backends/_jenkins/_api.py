@@ -179,14 +179,15 @@ class JenkinsApi:
     # Writes -------------------------------------------------------------------------------------
 
     def post(self, path: str, operation: str, *, data: t.Optional[t.Mapping[str, str]] = None,
-             params: t.Optional[t.Mapping[str, t.Any]] = None, idempotent: bool = False) -> Response:
+             params: t.Optional[t.Mapping[str, t.Any]] = None, idempotent: bool = False,
+             answers: t.Collection[int] = ()) -> Response:
         """POST with the crumb the auth needs. A 403 'No valid crumb' (expired session, or a password
         given as api_token) gets a fresh crumb and exactly one resend: Jenkins refused before acting."""
         headers = dict(_HEADERS)
         headers.update(self._crumb_header(operation))
         try:
             return self.http.request('POST', path, operation=operation, data=data, params=params, headers=headers,
-                                     idempotent=idempotent)
+                                     idempotent=idempotent, answers=answers)
         except AuthenticationError as exc:
             if exc.status != 403 or not _CRUMB_ERROR.search(exc.vendor_message or exc.msg):
                 raise
@@ -194,7 +195,7 @@ class JenkinsApi:
         self.use_crumbs = True
         headers.update(self._crumb_header(operation))
         return self.http.request('POST', path, operation=operation, data=data, params=params, headers=headers,
-                                 idempotent=idempotent)
+                                 idempotent=idempotent, answers=answers)
 
     def _crumb_header(self, operation: str) -> t.Dict[str, str]:
         if not self.use_crumbs:

@@ -21,7 +21,7 @@ import typing as t
 
 from urllib.parse import quote
 
-from ..._errors import (ApiError, ConflictError, InvalidState, NotFoundError, UnsupportedOperation,
+from ..._errors import (ApiError, ConflictError, InvalidState, NotFoundError, TransientError, UnsupportedOperation,
                         ValidationError, VendorValidationError)
 from ..._model import Execution, InputParameter, Level, PendingInput, PipelineInfo, StartRequest, Status
 from .._base import ALL_OPERATIONS, Operation, exactly_once
@@ -48,6 +48,7 @@ class JenkinsBackend(JenkinsReads):
     status_table = STATUS_TABLE
     # Rejecting an input step aborts the build (InputStepExecution.doAbort).
     rejected_status = Status.ABORTED
+    reserved_parameters = (KEY_PARAMETER,)
     start_inputs = (
         InputParameter('quiet_period', type='integer', description='seconds Jenkins waits before the build starts '
                        '(the `delay` of build/buildWithParameters); default: the job\'s quiet period'),
@@ -340,11 +341,18 @@ class JenkinsBackend(JenkinsReads):
             if queue_id is None:
                 raise ValidationError('jenkins: the execution has neither a build number (id) nor a queue id')
             try:
+                # Cancelling twice is harmless, so other 5xx are retried; but a 500 is Jenkins's answer "Could not cancel
+                # run for id N" for an item that already left the queue (Queue.doCancelItem: left items stay known for
+                # a while), which the item itself explains.
                 self.api.post('/queue/cancelItem', 'cancel queue item %s of job %r' % (queue_id, execution.pipeline),
-                              params={'id': int(queue_id)}, idempotent=True)
-            except NotFoundError:
-                # 404: it already left the queue (or was cancelled); stop the build it became, if any.
+                              params={'id': int(queue_id)}, idempotent=True, answers=(500,))
+            except (NotFoundError, TransientError) as exc:
+                if isinstance(exc, TransientError) and exc.status != 500:
+                    raise
+                # It already left the queue (became a build, or was cancelled): stop the build it became, if any.
                 current = self.get(execution)
+                if current.id is None and not current.terminal:
+                    raise
                 if current.id is None or current.terminal:
                     return current
                 return self.cancel(current)

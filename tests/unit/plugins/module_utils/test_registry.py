@@ -59,8 +59,8 @@ class FakeBackend(Backend):
 
     @classmethod
     def validate_connection(cls, conn: Connection) -> t.List[str]:
-        if conn.api_url and not conn.api_url.startswith('http'):
-            return ['Fake CI api_url must start with http:// or https://, got %s' % conn.api_url]
+        if conn.api_url and conn.api_url.endswith('/legacy'):
+            return ['Fake CI has no API under /legacy, got %s' % conn.api_url]
         return []
 
     def describe_pipeline(self, pipeline):  # pragma: no cover
@@ -162,8 +162,28 @@ def test_every_missing_option_is_reported_at_once(fakeci):
 
 def test_backend_validation_problems_are_reported(fakeci):
     with pytest.raises(ValidationError) as info:
-        resolve_connection(params(api_token='t'), {'FAKE_URL': 'ci.example.com'})
-    assert info.value.msg == 'Fake CI api_url must start with http:// or https://, got ci.example.com'
+        resolve_connection(params(api_token='t'), {'FAKE_URL': 'https://ci.example.com/legacy'})
+    assert info.value.msg == 'Fake CI has no API under /legacy, got https://ci.example.com/legacy'
+
+
+@pytest.mark.parametrize('url, words', [
+    ('ci.example.com', "api_url must be an http:// or https:// URL with a host name, got 'ci.example.com'"),
+    ('https://bot:s3cret@ci.example.com/ci', "api_url must not contain credentials (user:secret@)"),
+])
+def test_a_bad_api_url_is_refused_before_anything_is_sent_and_never_echoes_its_credentials(fakeci, url, words):
+    with pytest.raises(ValidationError) as info:
+        resolve_connection(params(api_token='t', api_url=url), {})
+    assert words in info.value.msg and 's3cret' not in info.value.msg
+
+
+@pytest.mark.parametrize('option, value, words', [
+    ('request_timeout', 0, 'request_timeout must be more than 0 seconds, got 0'),
+    ('request_retries', -1, 'request_retries must be 0 or more, got -1'),
+])
+def test_transport_numbers_are_checked(fakeci, option, value, words):
+    with pytest.raises(ValidationError) as info:
+        resolve_connection(params(api_token='t', api_url='https://ci.example.com/ci', **{option: value}), {})
+    assert words in info.value.msg
 
 
 def test_unknown_vendor_lists_the_supported_ones():

@@ -167,6 +167,23 @@ def test_wait_timeout_reports_what_it_waited_for(run_module, fake):
 
     assert result['failed'] is True and 'timed out after 30s' in result['msg']
     assert result['execution']['status'] == 'running'
+    # As the user guide says: a failed wait also tells how long it waited and that it ran out of time.
+    assert result['timed_out'] is True and result['elapsed'] >= 30
+
+
+def test_an_execution_that_ends_badly_reports_the_wait_too(run_module, fake):
+    execution = fake.add_execution(PIPELINE, 'running')
+    fake.script(execution, ['running', 'failed'])
+
+    result = info(run_module, execution=execution.to_result(), wait=True)
+
+    assert result['failed'] is True and result['timed_out'] is False and 'elapsed' in result
+
+
+def test_a_negative_execution_id_is_refused_clearly(run_module, fake):
+    result = info(run_module, pipeline=PIPELINE, execution_id='-1')
+
+    assert result['failed'] is True and "execution_id must be the id (or number) of an execution, got '-1'" in result['msg']
 
 
 def test_transient_errors_while_waiting_are_ridden_out(run_module, fake):

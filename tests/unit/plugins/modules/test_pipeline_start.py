@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from ansible_collections.cicd.pipelines.plugins.module_utils._errors import (
@@ -698,3 +700,50 @@ def test_a_detached_wait_does_not_leak_a_secret_from_the_last_poll_error(run_mod
     assert not result.get('failed') and result['timed_out'] is True
     assert any('last poll failed' in w for w in warnings(result))
     assert crumb not in result['_stdout']
+
+
+# Rough edges a newcomer meets -------------------------------------------------------------------------
+
+def test_an_explicit_key_reused_with_other_parameters_fails_naming_the_differences(run_module, fake):
+    fake.add_execution(PIPELINE, 'succeeded', parameters={'VERSION': '1.4.1', 'TARGET': 'production'},
+                       idempotency_key='shop-deploy')
+
+    result = start(run_module, idempotency_key='shop-deploy')
+
+    assert result['failed'] is True and not fake.sent('start')
+    assert "idempotency_key 'shop-deploy' already started" in result['msg']
+    assert "VERSION '1.4.1' there, '1.4.2' here" in result['msg'] and 'force: true' in result['msg']
+
+
+def test_the_same_key_with_the_same_parameters_attaches(run_module, fake):
+    fake.add_execution(PIPELINE, 'succeeded', parameters=dict(PARAMS, DRY_RUN=False), idempotency_key='shop-deploy')
+
+    result = start(run_module, idempotency_key='shop-deploy')
+
+    assert result['changed'] is False and not fake.sent('start')
+
+
+def test_a_parameter_reserved_by_the_backend_is_refused_as_reserved(run_module, fake):
+    fake.reserved_parameters = ('CICD_IDEMPOTENCY_KEY',)
+
+    result = start(run_module, parameters=dict(PARAMS, CICD_IDEMPOTENCY_KEY='mine'))
+
+    assert result['failed'] is True and 'CICD_IDEMPOTENCY_KEY is reserved' in result['msg'] and not fake.sent('start')
+
+
+@pytest.mark.parametrize('args, words', [
+    ({'wait': True, 'wait_timeout': -5}, 'wait_timeout must be 0 seconds or more, got -5'),
+    ({'wait_interval': 0}, 'wait_interval must be more than 0 seconds, got 0.0'),
+])
+def test_bad_numbers_are_refused_before_anything_is_started(run_module, fake, args, words):
+    result = start(run_module, **args)
+
+    assert result['failed'] is True and words in result['msg'] and not fake.sent('start')
+
+
+def test_a_password_parameter_never_appears_in_the_result_also_in_check_mode(run_module, fake):
+    fake.add_pipeline('shop/secret', InputParameter('DB_PASSWORD', type='password'))
+
+    result = run_module(pipeline_start, {'pipeline': 'shop/secret', 'parameters': {'DB_PASSWORD': 'hunter2-db'}}, check=True)
+
+    assert result['changed'] is True and 'hunter2-db' not in json.dumps(result)

@@ -1018,6 +1018,27 @@ def test_cancel_queued_item_that_already_became_a_build_stops_the_build(jenkins:
     assert [p.path for p in jenkins.posts()] == ['/queue/cancelItem', DEPLOY + '/45/stop']
 
 
+def test_cancel_of_an_item_that_left_the_queue_reads_the_500_as_jenkinss_answer(jenkins: Jenkins) -> None:
+    # Queue.doCancelItem answers 500 "Could not cancel run for id N" while the left item is still cached.
+    jenkins.route('POST', '/queue/cancelItem', '<html><h1>Oops!</h1></html>', status=500)
+    jenkins.queue_item('queue_item_left')
+    jenkins.build(DEPLOY, 'build_running', 'wfapi_running')
+    jenkins.route('POST', DEPLOY + '/45/stop', status=302)
+
+    jenkins.backend().cancel(stub(queue_id=1300))
+
+    assert [p.path for p in jenkins.posts()] == ['/queue/cancelItem', DEPLOY + '/45/stop']
+
+
+def test_cancel_of_an_item_already_cancelled_reports_it_cancelled(jenkins: Jenkins) -> None:
+    jenkins.route('POST', '/queue/cancelItem', '<html><h1>Oops!</h1></html>', status=500)
+    jenkins.queue_item('queue_item_cancelled', id=1310, url='queue/item/1310/')
+
+    result = jenkins.backend().cancel(stub(queue_id=1310))
+
+    assert result.status is Status.ABORTED and len(jenkins.posts()) == 1
+
+
 def test_cancel_running_build_is_retried_on_5xx(jenkins: Jenkins) -> None:
     jenkins.build(DEPLOY, 'build_running', 'wfapi_running')
     jenkins.route('POST', DEPLOY + '/45/stop', status=302)
