@@ -18,7 +18,7 @@ import html
 import re
 import typing as t
 
-from ..._errors import InvalidState, NotFoundError, ValidationError
+from ..._errors import ApiError, AuthenticationError, InvalidState, NotFoundError, ValidationError
 from ..._http import Authenticator, BasicAuth, ResponsePolicy, Transport
 from ..._model import Execution, InputParameter, Level, LogTail, PipelineInfo, StartRequest, Status
 from .._base import Backend, Connection
@@ -148,6 +148,16 @@ class JenkinsReads(Backend):
         """
         return 'parameter' if self._job(pipeline).declares_key else 'description'
 
+    def _is_jenkins_root(self) -> bool:
+        """Whether api_url is a Jenkins root: every Jenkins answer there carries X-Jenkins (also a 403 or 404)."""
+        try:
+            response = self.http.request('GET', '/api/json', operation='read the Jenkins root', params={'tree': 'mode'})
+        except AuthenticationError:
+            return True  # it asks for credentials: a server that guards its root, the job message fits better
+        except ApiError:
+            return False
+        return response.headers.get('X-Jenkins') is not None
+
     def _job(self, pipeline: str) -> JobInfo:
         if pipeline not in self._jobs:
             self._remember(pipeline, self._job_json(pipeline, JOB_TREE))
@@ -158,6 +168,11 @@ class JenkinsReads(Backend):
         try:
             data = self.api.get_json(path + '/api/json', 'read job %r' % pipeline, tree)
         except NotFoundError as exc:
+            if not self._is_jenkins_root():
+                raise NotFoundError('jenkins: api_url %s does not look like a Jenkins root: it answers no X-Jenkins '
+                                    'header there. Include Jenkins\'s context path (for example '
+                                    'https://ci.example.com/jenkins) or check the host' % self.http.base_url,
+                                    status=exc.status, vendor_message=exc.vendor_message)
             raise NotFoundError('jenkins: job %r not found (HTTP %s); give its full name including folders '
                                 '(folder/job) and check that these credentials can see it' % (pipeline, exc.status),
                                 status=exc.status, vendor_message=exc.vendor_message)

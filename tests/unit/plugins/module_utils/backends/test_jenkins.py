@@ -283,9 +283,19 @@ def test_html_page_instead_of_json_hints_at_api_url(jenkins: Jenkins) -> None:
 
 def test_job_not_found(jenkins: Jenkins) -> None:
     jenkins.route('GET', '/job/x/job/y/api/json', NOT_FOUND, status=404)
+    jenkins.route('GET', '/api/json', {'mode': 'NORMAL'}, headers={'X-Jenkins': '2.479.1'})
     with pytest.raises(NotFoundError) as caught:
         jenkins.backend().describe_pipeline('x/y')
     assert caught.value.msg.startswith("jenkins: job 'x/y' not found")
+
+
+def test_an_api_url_without_the_context_path_is_named_as_the_problem(jenkins: Jenkins) -> None:
+    # A reverse proxy's own 404 pages: no X-Jenkins header, neither for the job nor for the root.
+    jenkins.route('GET', '/job/x/job/y/api/json', NOT_FOUND, status=404)
+    jenkins.route('GET', '/api/json', NOT_FOUND, status=404)
+    with pytest.raises(NotFoundError) as caught:
+        jenkins.backend().describe_pipeline('x/y')
+    assert 'does not look like a Jenkins root' in caught.value.msg and 'context path' in caught.value.msg
 
 
 # describe_pipeline ------------------------------------------------------------------------------------
