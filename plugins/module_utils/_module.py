@@ -21,6 +21,8 @@ import os
 import traceback
 import typing as t
 
+from urllib.parse import unquote, urlsplit
+
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ._backends._base import Backend, Operation
@@ -216,9 +218,16 @@ class PipelineModule:
 
     def _mask(self) -> None:
         """Let Ansible mask what the backends learned is secret (password parameters, encrypted variables)
-        wherever it appears in the result, including the module arguments echoed at -vvv."""
+        wherever it appears in the result, including the module arguments echoed at -vvv; and credentials
+        written into an api_url (refused, but echoed with the arguments otherwise)."""
         for backend in self._backends.values():
             self.module.no_log_values.update(backend.http.secret_values())
+        urls = [self.params.get('api_url')] + [(entry or {}).get('api_url') for entry in
+                                               (self.params.get('connections') or {}).values() if isinstance(entry, dict)]
+        for url in urls:
+            parts = urlsplit(str(url)) if url else None
+            if parts is not None and parts.password:
+                self.module.no_log_values.update({parts.password, unquote(parts.password)})
 
     def _changed_so_far(self, failure: t.Mapping[str, t.Any]) -> t.Dict[str, t.Any]:
         """For a failure after the task changed something: changed=true and the execution(s) it changed."""
@@ -356,8 +365,8 @@ class PipelineModule:
                 if exc.execution is None:
                     exc.details.update(self._key(True, records))
                 # A failed wait reports how long it waited and whether it ran out of time, as a successful one does.
-                exc.details.update({k: v for k, v in result.items() if k in ('elapsed', 'timed_out', 'polls',
-                                                                              'detection_lag')})
+                waited = ('elapsed', 'timed_out', 'polls', 'detection_lag')
+                exc.details.update({k: v for k, v in result.items() if k in waited})
                 raise
             result['changed'] = changed
         records = self._full(records)

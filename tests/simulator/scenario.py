@@ -32,6 +32,9 @@ DEFAULT_LOG_LINES = 3
 HISTORY_RESULTS = ('SUCCESS', 'FAILURE', 'UNSTABLE', 'ABORTED')
 # A history entry without ``ago`` ends this many seconds before the next entry starts (the newest: before the load).
 HISTORY_GAP = 60.0
+# ``quiet_period`` when a pipeline gives none, per vendor (others: 0). Jenkins: Jenkins.getQuietPeriod()
+# returns 5 unless configured, and a job without its own quiet period uses it (AbstractProject/WorkflowJob).
+DEFAULT_QUIET_PERIOD = {'jenkins': 5.0}
 _PIPELINE_KEYS = {'vendor', 'name', 'kind', 'declarative', 'disabled', 'concurrent', 'max_concurrent', 'quiet_period',
                   'parameters', 'stages', 'description', 'history'}
 _HISTORY_KEYS = {'result', 'duration', 'ago', 'parameters', 'stage'}
@@ -133,6 +136,8 @@ class PipelineSpec:
     is the same as ``max_concurrent: 1`` (both are normalised to agree).
     ``history``: runs that have already finished when the scenario is loaded or reset, oldest
     first (their start times never decrease in list order).
+    ``quiet_period``: seconds a new execution waits before it may start; a scenario that gives
+    none gets :data:`DEFAULT_QUIET_PERIOD` of the vendor (5 for Jenkins, else 0).
     """
 
     vendor: str
@@ -352,7 +357,7 @@ def _parse_pipeline(raw: t.Any, where: str) -> PipelineSpec:
     return PipelineSpec(
         vendor=vendor, name=name, kind=str(raw.get('kind', 'pipeline')), declarative=bool(raw.get('declarative', False)),
         disabled=bool(raw.get('disabled', False)), concurrent=concurrent, max_concurrent=1 if not concurrent else limit,
-        quiet_period=_num(raw.get('quiet_period', 0), where + '.quiet_period'),
+        quiet_period=_num(raw.get('quiet_period', DEFAULT_QUIET_PERIOD.get(vendor, 0.0)), where + '.quiet_period'),
         description=raw.get('description'), parameters=params, stages=stages,
         history=_parse_history(raw.get('history'), where, params, stages), extra={k: v for k, v in raw.items() if k not in _PIPELINE_KEYS})
 

@@ -19,6 +19,8 @@ Shape of a pipeline stage (ids: stage node ``6 + 7 * index``, its body ``+1``, s
     [Pipeline] }
     [Pipeline] // stage
 
+A finished Declarative build also enters each stage it did not reach after a failure or an abort
+(``[Pipeline] { (Deploy)``, ``Stage "Deploy" skipped due to earlier failure(s)``, ``[Pipeline] }``).
 A gate stage has an ``input`` step (message, "Proceed or Abort", who settled it) and, once
 approved, the ``sh`` step for its ``duration``. The build ends with ``[Pipeline] End of
 Pipeline``, the cause of a failure (``ERROR: script returned exit code 1``) or of a stop
@@ -118,6 +120,14 @@ def stage_steps(ctx: Ctx, execution: Execution, index: int, stage: StageRun) -> 
     return steps
 
 
+def skipped_for_failure(execution: Execution, stage: StageRun) -> bool:
+    """A stage a finished Declarative build did not reach because an earlier stage failed or the build was
+    aborted: ModelInterpreter still enters it (``skipStage``, tag ``SKIPPED_FOR_FAILURE``) and only logs
+    'Stage "X" skipped due to earlier failure(s)'. Scripted pipelines never create such stages."""
+    return (stage.status == eng.PENDING and execution.spec.declarative and model.kind(execution.spec) == 'pipeline'
+            and execution.started_at is not None and execution.finished_at is not None)
+
+
 def node_id(index: int) -> str:
     """Stable flow-node id of the n-th stage (Jenkins ids are small integers as strings); its steps follow it."""
     return str(6 + 7 * index)
@@ -140,6 +150,10 @@ def console_lines(ctx: Ctx, execution: Execution) -> list[str]:
     if pipeline:
         lines.append('[Pipeline] Start of Pipeline')
     for index, stage in enumerate(execution.stages):
+        if skipped_for_failure(execution, stage):
+            lines += ['[Pipeline] stage', '[Pipeline] { (%s)' % stage.name, 'Stage "%s" skipped due to earlier failure(s)' % stage.name,
+                      '[Pipeline] }', '[Pipeline] // stage']
+            continue
         if stage.status == eng.PENDING:
             continue
         if not pipeline:

@@ -59,10 +59,15 @@ def time_span(millis: float) -> str:
     if seconds >= 10:
         return '%d sec' % seconds
     if seconds >= 1:
-        return '%s sec' % (seconds + (millis % 1000) // 100 / 10.0)
+        return '%s sec' % _java_number(seconds + (millis % 1000) // 100 / 10.0)
     if millis >= 100:
-        return '%s sec' % ((millis // 10) / 100.0)
+        return '%s sec' % _java_number((millis // 10) / 100.0)
     return '%d ms' % millis
+
+
+def _java_number(value: float) -> str:
+    """A float as MessageFormat's ``{0}`` prints it (NumberFormat: up to 3 decimals, none when whole: 5.0f -> "5")."""
+    return ('%.3f' % value).rstrip('0').rstrip('.')
 
 
 # -- parameters and causes -------------------------------------------------------------------

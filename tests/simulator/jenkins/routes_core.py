@@ -14,7 +14,7 @@ from ..engine import Execution, Trigger
 from ..httpcore import Response, Router
 from ..scenario import ParameterSpec, PipelineSpec
 from . import logs, model
-from .web import Ctx, HttpError, api_response, error_page, exception_page, html_page, job_name_from_path, run_path
+from .web import Ctx, HttpError, api_response, error_page, exception_page, html_page, job_name_from_path, oops_page, run_path
 
 JOB = r'(?P<job>(?:/job/[^/]+)+)'
 PERMALINKS = 'lastBuild|lastCompletedBuild|lastSuccessfulBuild|lastStableBuild|lastFailedBuild|lastUnstableBuild|lastUnsuccessfulBuild'
@@ -162,11 +162,20 @@ def queue_item(ctx: Ctx) -> Response:
 
 
 def cancel_item(ctx: Ctx) -> Response:
-    """``POST /queue/cancelItem?id=N``: 204, or 404 "Provided id (N) not found"."""
+    """``POST /queue/cancelItem?id=N`` (Queue.doCancelItem).
+
+    A waiting or blocked item is cancelled: 204. An item that already left the queue (it became
+    a build, or was cancelled) is still found by ``Queue.getItem`` in the left-items cache for
+    5 minutes, but ``LeftItem.leave`` refuses: 500 "Could not cancel run for id N". Any other id
+    (never seen, or gone from the cache): 404 "Provided id (N) not found". Both errors come from
+    ``HttpResponses.error``, which Jenkins renders as its "Oops!" page (the message is not in it).
+    """
     raw = ctx.request.param('id') or ''
     found = ctx.engine.get(int(raw)) if raw.isdigit() else None
-    if found is None or found.vendor != 'jenkins' or found.state != eng.QUEUED:
-        return error_page(404, 'Provided id (%s) not found' % raw, ctx.request)
+    if found is None or found.vendor != 'jenkins' or not model.queue_item_visible(ctx, found):
+        return oops_page(404)  # "Provided id (N) not found"
+    if found.state != eng.QUEUED:
+        return oops_page(500)  # "Could not cancel run for id N"
     ctx.engine.cancel(found, ctx.user)
     return Response(204, b'', [])
 

@@ -52,9 +52,9 @@ def run_describe(ctx: Ctx) -> Response:
 
 
 def _stage_node(execution: Execution, node: str) -> tuple[int, StageRun] | None:
-    """The started stage whose flow-node id is ``node``."""
+    """The listed stage (see ``wfapi.listed``) whose flow-node id is ``node``."""
     for index, stage in enumerate(execution.stages):
-        if wfapi.node_id(index) == node and stage.started_at is not None:
+        if wfapi.node_id(index) == node and wfapi.listed(execution, stage):
             return index, stage
     return None
 
@@ -220,15 +220,19 @@ def restart_page(ctx: Ctx) -> Response:
 
 # -- replay / rebuild -------------------------------------------------------------------------------
 def replay(ctx: Ctx) -> Response:
-    """``POST …/replay/rebuild`` (same script) or ``…/replay/run`` (edited script): new build, 302 to the job."""
+    """``POST …/replay/rebuild`` (same script) or ``…/replay/run`` (edited script): new build, 302 to the job.
+
+    Both refuse a build that has password parameters (``hudson.model.Failure``: 400 + ``X-Error``).
+    """
     execution = find_run(ctx, pipeline_only=True)
     if execution.spec.disabled:
         raise not_found(ctx)
     rebuild = ctx.request.path.rstrip('/').endswith('/rebuild')
     if not rebuild:
         submitted_json(ctx)  # the edited script arrives as form json; its content does not matter here
-        if any(p.secret for p in execution.spec.parameters):
-            return failure('Replay is not allowed when password parameters are used.')
+    # ReplayAction.run2 (called by doRun and doRebuild): a build with a PasswordParameterValue is refused.
+    if any(p.secret for p in execution.spec.parameters):
+        return failure('Replay is not allowed when password parameters are used.')
     trigger = Trigger(kind='rebuild' if rebuild else 'replay', user=ctx.user, origin_id=execution.id, origin_number=execution.number)
     ctx.engine.submit(execution.spec, dict(execution.parameters), trigger, delay=0.0)
     return ctx.redirect_to(job_path(execution.pipeline))

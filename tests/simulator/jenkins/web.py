@@ -14,6 +14,7 @@ import html
 import json
 import typing as t
 import urllib.parse
+import uuid
 
 from ..engine import Engine, Execution
 from ..httpcore import Request, Response, json_response, redirect
@@ -146,14 +147,42 @@ def error_page(status: int, message: str, request: Request, headers: list[tuple[
     return Response(status, body.encode('utf-8'), [('Content-Type', 'text/html;charset=utf-8')] + list(headers or []))
 
 
+def layout_page(status: int, main: str, headers: list[tuple[str, str]] | None = None, layout: str = 'two-column') -> Response:
+    """A page of Jenkins' ``lib/layout/layout.jelly`` with ``title="Jenkins"``: ``<title>`` is
+    ``h.appendIfNotNull(title, ' - Jenkins', 'Jenkins')`` = "Jenkins - Jenkins"; ``main`` is the main panel's HTML."""
+    body = ('<!DOCTYPE html><html><head data-rooturl="%s" data-resurl="%s/static/sim" data-imagesurl="%s/static/sim/images">'
+            '<title>Jenkins - Jenkins</title><link rel="stylesheet" href="%s/static/sim/jsbundles/styles.css" type="text/css" />'
+            '<script src="%s/static/sim/scripts/behavior.js" type="text/javascript"></script></head>'
+            '<body id="jenkins" class="%s"><a href="#skip2content" class="jenkins-skip-link">Skip to content</a>'
+            '<header id="page-header" class="page-header"><a id="jenkins-home-link" href="%s/">Jenkins</a></header>'
+            '<div id="page-body" class="app-page-body app-page-body--%s clear"><div id="main-panel">%s</div></div>'
+            '<footer class="page-footer jenkins-mobile-hide"><div class="page-footer__links">'
+            '<a class="jenkins-button jenkins-button--tertiary rest-api" href="api/">REST API</a></div></footer></body></html>\n'
+            % ((CONTEXT_PATH,) * 5 + (layout, CONTEXT_PATH, layout, main)))
+    return Response(status, body.encode('utf-8'), [('Content-Type', 'text/html;charset=utf-8')] + list(headers or []))
+
+
 def failure(message: str) -> Response:
-    """``hudson.model.Failure``: HTTP 400, ``X-Error`` header, small HTML page."""
-    body = '<html><head><title>Error [Jenkins]</title></head><body><h1>Error</h1><p>%s</p></body></html>\n' % html.escape(message)
-    return Response(400, body.encode('utf-8'), [('Content-Type', 'text/html;charset=utf-8'), ('X-Error', message)])
+    """``hudson.model.Failure`` (``AbstractModelObject/error.jelly``): HTTP 400, ``X-Error: <message>``, the
+    message in the page's main panel."""
+    return layout_page(400, '<h1>Error</h1><p>%s</p>' % html.escape(message), [('X-Error', message)])
+
+
+def oops_page(status: int) -> Response:
+    """``HttpResponses.error(status, message)`` in Jenkins: its ``ErrorCustomizer``
+    (``InstallUncaughtExceptionHandler``) renders ``Jenkins/oops.jelly`` with that status. The page
+    says "Oops!" and gives a logging id; the message is only in the stack trace, which is shown
+    only with ``-Djenkins.model.Jenkins.SHOW_STACK_TRACE=true`` (not simulated), so it is not in the page."""
+    main = ('<h1 style="text-align: center"><img src="%s/static/sim/images/rage.svg" height="179" width="154"/> '
+            '<span style="font-size:50px">&nbsp;Oops!</span></h1><div id="error-description">'
+            '<h2 style="text-align: center">A problem occurred while processing the request</h2>'
+            '<p style="text-align: center">Logging ID=%s</p></div>' % (CONTEXT_PATH, uuid.uuid4()))
+    return layout_page(status, main, layout='one-column')
 
 
 def exception_page(exc_class: str, message: str, request: Request) -> Response:
-    """Jenkins' "Oops!" page for an uncaught exception: HTTP 500 with the exception text."""
+    """An uncaught exception: HTTP 500 with the exception text in the container's error page (a documented
+    deviation: real Jenkins shows :func:`oops_page` without the text unless stack traces are enabled)."""
     return error_page(500, '%s: %s' % (exc_class, message), request)
 
 

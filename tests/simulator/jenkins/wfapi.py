@@ -1,9 +1,10 @@
 """Pipeline Stage View REST (``wfapi``) documents and input-step identities.
 
 RunExt/StageNodeExt/AtomFlowNodeExt/FlowNodeLogExt/PendingInputActionsExt field sets follow
-pipeline-stage-view-plugin's ``rest-api``; hrefs are context-path relative. Only started
-stages are listed; a run paused at a gate is ``PAUSED_PENDING_INPUT`` and links its pending
-inputs. Steps and their logs come from :mod:`.logs`.
+pipeline-stage-view-plugin's ``rest-api``; hrefs are context-path relative. Started stages and
+stages skipped for a restart are listed, and a finished Declarative build lists every stage (those
+skipped after a failure too); a run paused at a gate is ``PAUSED_PENDING_INPUT`` and links its
+pending inputs. Steps and their logs come from :mod:`.logs`.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import typing as t
 from .. import engine as eng
 from ..engine import Execution, StageRun
 from ..scenario import GateSpec, ParameterSpec
-from .logs import Step, node_id, stage_steps, step_log_bytes
+from .logs import Step, node_id, skipped_for_failure, stage_steps, step_log_bytes
 from .model import ms, result_of
 from .web import CONTEXT_PATH, Ctx, job_path
 
@@ -45,14 +46,33 @@ def _pause(stage: StageRun, now: float) -> float:
     return stage.paused + ((now - stage.waiting_since) if stage.waiting_since is not None else 0.0)
 
 
+def listed(execution: Execution, stage: StageRun) -> bool:
+    """Whether Stage View lists the stage: it has a flow node (started, skipped for a restart, or
+    skipped for failure in a finished Declarative build)."""
+    return stage.status != eng.PENDING or skipped_for_failure(execution, stage)
+
+
 def stage_json(ctx: Ctx, execution: Execution, index: int, stage: StageRun) -> dict[str, t.Any]:
-    """StageNodeExt (without stageFlowNodes)."""
+    """StageNodeExt (without stageFlowNodes), as ChunkVisitor.handleChunkDone builds it.
+
+    Skipped for a restart (NotExecutedNodeAction on the stage's nodes, so no executed node):
+    NOT_EXECUTED with ``TimingInfo(0, 0, ...)`` and start time 0. Skipped for failure: the stage's
+    nodes did execute and carry no error, so StatusAndTiming.computeChunkStatus2 answers SUCCESS,
+    timed from its nodes (it starts when the build gave up and takes no simulated time).
+    """
     now = ctx.engine.now()
-    end = stage.finished_at if stage.finished_at is not None else now
     data: dict[str, t.Any] = {'_links': {'self': {'href': ctx.href(execution, 'execution/node/%s/wfapi/describe' % node_id(index))}},
-                              'id': node_id(index), 'name': stage.name, 'execNode': '', 'status': STAGE_STATUS[stage.status]}
+                              'id': node_id(index), 'name': stage.name, 'execNode': ''}
+    if stage.status == eng.SKIPPED:
+        data.update({'status': 'NOT_EXECUTED', 'startTimeMillis': 0, 'durationMillis': 0, 'pauseDurationMillis': 0})
+        return data
+    if skipped_for_failure(execution, stage):
+        data.update({'status': 'SUCCESS', 'startTimeMillis': ms(execution.finished_at), 'durationMillis': 0, 'pauseDurationMillis': 0})
+        return data
+    data['status'] = STAGE_STATUS[stage.status]
     if stage.status == eng.FAILED:
         data['error'] = {'message': stage.error or 'script returned exit code 1', 'type': 'hudson.AbortException'}
+    end = stage.finished_at if stage.finished_at is not None else now
     data.update({'startTimeMillis': ms(stage.started_at), 'durationMillis': ms(end) - ms(stage.started_at),
                  'pauseDurationMillis': ms(_pause(stage, now))})
     return data
@@ -129,7 +149,7 @@ def run_json(ctx: Ctx, execution: Execution) -> dict[str, t.Any]:
             'startTimeMillis': ms(start), 'endTimeMillis': ms(end), 'durationMillis': ms(end) - ms(start),
             'queueDurationMillis': ms(start) - ms(execution.submitted_at),
             'pauseDurationMillis': sum(ms(_pause(s, now)) for s in execution.stages),
-            'stages': [stage_json(ctx, execution, i, s) for i, s in enumerate(execution.stages) if s.status != eng.PENDING]}
+            'stages': [stage_json(ctx, execution, i, s) for i, s in enumerate(execution.stages) if listed(execution, s)]}
 
 
 def job_describe(ctx: Ctx, name: str) -> dict[str, t.Any]:
@@ -145,14 +165,12 @@ def input_definition(param: ParameterSpec) -> dict[str, t.Any]:
     out: dict[str, t.Any] = {'type': _DEF[param.type], 'name': param.name}
     if param.description is not None:
         out['description'] = param.description
+    # InputParameterDefExt.toDefinitionMap: Boolean -> isDefaultValue(); String (and Text, a subclass) -> getDefaultValue();
+    # Password -> getDefaultValue(), which is Secret.toString: the default in clear text; Choice -> the first choice + choices.
     if param.type == 'choice':
         out['definition'] = {'defaultVal': param.default, 'choices': list(param.choices)}
-    elif param.type in ('string', 'boolean'):
-        out['definition'] = {'defaultVal': param.default}
-    elif param.type == 'password':
-        out['definition'] = {'defaultVal': ''}  # a Secret default is never exported
     else:
-        out['definition'] = {}
+        out['definition'] = {'defaultVal': param.default}
     return out
 
 

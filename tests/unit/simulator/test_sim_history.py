@@ -176,13 +176,15 @@ def test_jenkins_shows_history_as_builds_and_estimates_from_it():
         assert failed['estimatedDuration'] == average
         describe = client.get(job + '/4/wfapi/describe').json()
         assert describe['status'] == 'FAILED' and describe['durationMillis'] == 45000 and describe['queueDurationMillis'] == 0
-        assert [(s['name'], s['status']) for s in describe['stages']] == [('Build', 'SUCCESS'), ('Test', 'FAILED')]
+        # Stage View lists every declared stage: those skipped after the failure as SUCCESS without run time.
+        assert [(s['name'], s['status']) for s in describe['stages']] == [
+            ('Build', 'SUCCESS'), ('Test', 'FAILED'), ('Approval', 'SUCCESS'), ('Deploy', 'SUCCESS')]
         console = client.get(job + '/4/consoleText').text
         assert 'ERROR: Test failed' in console and console.endswith('ERROR: script returned exit code 1\nFinished: FAILURE\n')
-        assert '[Pipeline] { (Deploy)' not in console
+        assert 'Stage "Deploy" skipped due to earlier failure(s)' in console
         assert client.get(job + '/1/consoleText').text.endswith('Finished: SUCCESS\n')
         # the first new build: number 5, estimated from the history from the start
-        created = client.post(job + '/buildWithParameters', params={'VERSION': '2.0'}, allow_redirects=False)
+        created = client.post(job + '/buildWithParameters', params={'VERSION': '2.0', 'delay': '0sec'}, allow_redirects=False)
         assert created.status_code == 201 and created.headers['Location'].endswith('/queue/item/5/')
         sim.advance(0)
         new = client.get(job + '/lastBuild/api/json').json()
@@ -209,7 +211,7 @@ def test_no_history_keeps_estimate_unknown():
     with running(scenario([])) as sim, session() as client:
         job = sim.jenkins_url + '/job/team/job/app/job/deploy'
         assert client.get(job + '/api/json').json()['builds'] == []
-        client.post(job + '/buildWithParameters', params={'VERSION': '2.0'})
+        client.post(job + '/buildWithParameters', params={'VERSION': '2.0', 'delay': '0sec'})
         sim.advance(0)
         build = client.get(job + '/lastBuild/api/json').json()
         assert build['number'] == 1 and build['estimatedDuration'] == -1
@@ -228,6 +230,6 @@ def test_no_history_keeps_estimate_unknown():
 def test_estimated_duration_follows_jenkins_candidates(history, expected):
     with running(scenario(history)) as sim, session() as client:
         job = sim.jenkins_url + '/job/team/job/app/job/deploy'
-        client.post(job + '/buildWithParameters', params={'VERSION': '2.0'})
+        client.post(job + '/buildWithParameters', params={'VERSION': '2.0', 'delay': '0sec'})
         sim.advance(0)
         assert client.get(job + '/lastBuild/api/json').json()['estimatedDuration'] == expected

@@ -37,7 +37,7 @@ def test_build_json_while_running_and_after_failure(sim, client, deploy):
     job = client.get(deploy + '/api/json').json()
     assert job['color'] == 'red' and job['lastFailedBuild']['number'] == 1 and job['lastSuccessfulBuild'] is None
     stages = client.get(deploy + '/1/wfapi/describe/').json()
-    assert stages['status'] == 'FAILED' and [s['status'] for s in stages['stages']] == ['SUCCESS', 'FAILED']
+    assert stages['status'] == 'FAILED' and [s['status'] for s in stages['stages']] == ['SUCCESS', 'FAILED', 'SUCCESS', 'SUCCESS']
     assert stages['stages'][1]['error'] == {'message': 'script returned exit code 1', 'type': 'hudson.AbortException'}
     assert stages['queueDurationMillis'] == 1000 and stages['durationMillis'] == 4000
     assert client.get(deploy + '/1/consoleText').text.endswith('Finished: FAILURE\n')
@@ -101,7 +101,7 @@ def test_restart_from_stage_then_input_proceed(sim, client, deploy):
 def test_input_abort_submit_and_wfapi_submit(sim, client, job_url):
     gate = job_url(sim, 'team/app/gate')
     for attempt in range(3):
-        assert client.post(gate + '/build').headers['Location'].endswith('/queue/item/%d/' % (attempt + 1))
+        assert client.post(gate + '/build', params={'delay': '0sec'}).headers['Location'].endswith('/queue/item/%d/' % (attempt + 1))
         sim.advance(0.1)
     # No explicit id: capitalize(md5(message)), exactly as Jenkins (reference example).
     ident = 'Ef95dd500ae6ed3b27b89fb852296d12'
@@ -123,7 +123,7 @@ def test_input_abort_submit_and_wfapi_submit(sim, client, job_url):
 def test_gate_timeout_aborts(sim, client, job_url):
     gate = job_url(sim, 'team/app/gate')
     client.post(gate + '/build')
-    sim.advance(31)
+    sim.advance(36)  # the default quiet period (5 s), then the 30 s timeout
     assert client.get(gate + '/1/api/json').json()['result'] == 'ABORTED'
     assert sim.executions(pipeline='team/app/gate')[0]['reason'] == 'expired'
 
@@ -132,7 +132,7 @@ def test_settled_input_status_400_variant(client, job_url, test_scenario):
     test_scenario['jenkins']['settled_input_status'] = 400
     with running(test_scenario) as sim:
         gate = job_url(sim, 'team/app/gate')
-        client.post(gate + '/build')
+        client.post(gate + '/build', params={'delay': '0sec'})
         ident = 'Ef95dd500ae6ed3b27b89fb852296d12'
         assert client.post(gate + '/1/input/%s/proceedEmpty' % ident).status_code == 200
         again = client.post(gate + '/1/input/%s/proceedEmpty' % ident)
@@ -141,20 +141,22 @@ def test_settled_input_status_400_variant(client, job_url, test_scenario):
 
 
 def test_rebuild_stop_description_and_freestyle(sim, client, deploy, job_url):
-    sim.advance(5)
-    rebuilt = client.post(deploy + '/1/replay/rebuild', allow_redirects=False)
-    assert rebuilt.status_code == 302 and rebuilt.headers['Location'] == deploy + '/'
-    build = client.get(deploy + '/2/api/json').json()
-    assert build['actions'][1]['causes'][1] == {'_class': 'org.jenkinsci.plugins.workflow.cps.replay.ReplayCause', 'shortDescription': 'Rebuilt #1'}
+    serial = job_url(sim, 'team/app/serial')
+    client.post(serial + '/build')
+    sim.advance(11)
+    rebuilt = client.post(serial + '/1/replay/rebuild', allow_redirects=False)
+    assert rebuilt.status_code == 302 and rebuilt.headers['Location'] == serial + '/'
+    build = client.get(serial + '/2/api/json').json()
+    assert build['actions'][0]['causes'][1] == {'_class': 'org.jenkinsci.plugins.workflow.cps.replay.ReplayCause', 'shortDescription': 'Rebuilt #1'}
     replay = client.post(deploy + '/1/replay/run', data={'json': '{"mainScript": "echo 1"}'})
     assert replay.status_code == 400 and 'password parameters' in replay.headers['X-Error']
-    stopped = client.post(deploy + '/2/stop', allow_redirects=False)
-    assert stopped.status_code == 302 and stopped.headers['Location'] == deploy + '/2/'
-    assert client.get(deploy + '/2/api/json').json()['result'] == 'ABORTED'
-    assert client.post(deploy + '/2/kill').status_code == 200  # no-op once finished; redirect followed to the build page
-    described = client.post(deploy + '/2/submitDescription', data={'description': 'cicd-key=abc'}, allow_redirects=False)
+    stopped = client.post(serial + '/2/stop', allow_redirects=False)
+    assert stopped.status_code == 302 and stopped.headers['Location'] == serial + '/2/'
+    assert client.get(serial + '/2/api/json').json()['result'] == 'ABORTED'
+    assert client.post(serial + '/2/kill').status_code == 200  # no-op once finished; redirect followed to the build page
+    described = client.post(serial + '/2/submitDescription', data={'description': 'cicd-key=abc'}, allow_redirects=False)
     assert described.status_code == 302
-    assert client.get(deploy + '/api/json?tree=builds[number,description]').json()['builds'][0] == {
+    assert client.get(serial + '/api/json?tree=builds[number,description]').json()['builds'][0] == {
         '_class': 'org.jenkinsci.plugins.workflow.job.WorkflowRun', 'number': 2, 'description': 'cicd-key=abc'}
     nightly = job_url(sim, 'nightly')
     client.post(nightly + '/build', params={'delay': '0sec'})

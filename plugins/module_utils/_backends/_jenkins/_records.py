@@ -288,16 +288,26 @@ def build_word(build: t.Mapping[str, t.Any], wfapi: t.Optional[t.Mapping[str, t.
 
 
 def stages_of(wfapi: t.Optional[t.Mapping[str, t.Any]]) -> t.List[Stage]:
+    """Stage View stages as records. Stage View reports a Declarative stage skipped after an earlier failure as
+    SUCCESS with no run of its own (no flow nodes, no duration, after a stage that failed or was aborted): such a
+    stage never ran, so it is `skipped` (the vendor word stays SUCCESS)."""
     stages = []
+    ended_badly = False
     for node in (wfapi or {}).get('stages') or []:
         if not isinstance(node, dict):
             continue
         word = node.get('status')
         start = node.get('startTimeMillis')
         finished = None
-        if word not in ('IN_PROGRESS', 'PAUSED_PENDING_INPUT') and start:
+        status = map_status(STATUS_TABLE, word)
+        never_ran = ended_badly and word == 'SUCCESS' and not node.get('durationMillis') and not node.get('stageFlowNodes')
+        if never_ran:
+            status, start = Status.SKIPPED, None
+        elif word not in ('IN_PROGRESS', 'PAUSED_PENDING_INPUT') and start:
             finished = iso_from_millis(start + (node.get('durationMillis') or 0))
-        stages.append(Stage(id=str(node.get('id')), name=str(node.get('name')), status=map_status(STATUS_TABLE, word),
+        if word in ('FAILED', 'ABORTED'):
+            ended_badly = True
+        stages.append(Stage(id=str(node.get('id')), name=str(node.get('name')), status=status,
                             vendor_status=word, started_at=iso_from_millis(start), finished_at=finished))
     return stages
 

@@ -17,6 +17,7 @@ import pytest
 from ansible_collections.cicd.pipelines.plugins.module_utils._backends._base import Connection
 from ansible_collections.cicd.pipelines.plugins.module_utils._http import Outgoing, Response
 from ansible_collections.cicd.pipelines.plugins.module_utils._options import USES
+from ansible_collections.cicd.pipelines.plugins.module_utils._backends._jenkins._records import stages_of
 from ansible_collections.cicd.pipelines.plugins.module_utils._backends._jenkins import (
     KEY_PARAMETER, STATUS_TABLE, JenkinsBackend)
 from ansible_collections.cicd.pipelines.plugins.module_utils._backends._jenkins._api import job_path
@@ -1203,3 +1204,18 @@ def test_a_build_far_older_than_the_others_is_read_on_its_own(jenkins: Jenkins) 
 def test_queued_records_without_a_usable_queue_id_are_refused_clearly(jenkins: Jenkins) -> None:
     with pytest.raises(ValidationError, match='neither a build number'):
         jenkins.backend().get_many([stub(queue_id=None), stub(queue_id=None)], Level.STATUS)
+
+
+def test_a_stage_stage_view_reports_succeeded_after_a_failure_but_never_ran_is_skipped(fixture_json: t.Any) -> None:
+    # Stage View lists Declarative stages skipped after a failure as SUCCESS with no run of their own
+    # (ChunkVisitor / StatusAndTiming): the record must not say they succeeded.
+    wfapi = fixture_json('jenkins', 'wfapi_failure')
+    wfapi['stages'][3].update(status='SUCCESS', durationMillis=0, pauseDurationMillis=0,
+                              startTimeMillis=wfapi['endTimeMillis'] if 'endTimeMillis' in wfapi else 1)
+
+    stages = stages_of(wfapi)
+
+    assert [(s.name, s.status, s.vendor_status) for s in stages] == [
+        ('Build', Status.SUCCEEDED, 'SUCCESS'), ('Test', Status.FAILED, 'FAILED'), ('Unit', Status.FAILED, 'FAILED'),
+        ('Deploy', Status.SKIPPED, 'SUCCESS')]
+    assert stages[3].started_at is None and stages[3].finished_at is None
