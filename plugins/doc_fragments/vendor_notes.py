@@ -68,18 +68,24 @@ options: {}
 notes:
   - B(Jenkins) - a gate is an C(input) step; O(input_id) is its C(id) (Jenkins upper-cases its first letter; either
     spelling matches). V(approve) is proceed, V(reject) is abort (the build ends aborted). Jenkins records no comment,
-    so O(comment) is refused.
+    so O(comment) is refused. Jenkins keeps no record of which input ids a build has passed; an input that is no longer
+    pending counts as passed only when a stage of the same name has ended (name the stage after its input), or when
+    the build has ended.
   - B(Harness) - a gate is an approval (O(input_id) is its approval id, or the name of its step or stage) or a stage
     paused for runtime inputs (its C(pipelineStageElementId), or the step or stage name). Approvals take O(parameters) (the
     approval's variables), O(comment) and V(reject) (the execution ends rejected); runtime inputs take O(parameters)
     only, every variable not given is sent with its default, and they cannot be rejected (cancel the execution instead).
+    A gate named by its step or stage counts as passed once that stage has ended; one named by its approval id only
+    once the execution has ended.
   - B(Buddy) - a gate is a wait-for-approval action (V(approve) sends C(APPLY); no parameters) or a wait-for-variables
     action (C(APPLY_VARIABLES), or C(SET_VARIABLES) for settable ones, with O(parameters)); O(input_id) is the action's
     name, its id or its action-execution id. Buddy has no reject, so V(reject) cancels the execution (it ends
-    C(TERMINATED), reported as aborted). Buddy records no comment, so O(comment) is refused.
+    C(TERMINATED), reported as aborted). Buddy records no comment, so O(comment) is refused. A gate counts as passed
+    once its action has ended.
   - B(CodeArts) - a gate is a manual review (a review step in a job) or a manual checkpoint (before a stage);
     O(input_id) is its step id or its stage's name. V(approve) is pass, V(reject) is refuse; O(comment) is the review's
-    approval description (checkpoints take none). Neither takes O(parameters).
+    approval description (checkpoints take none). Neither takes O(parameters). A gate counts as passed once its step
+    (or, named by its stage, that stage) has ended.
 '''
 
     RESUME = r'''

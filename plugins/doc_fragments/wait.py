@@ -58,7 +58,8 @@ options:
   on_timeout:
     description:
       - What to do when O(wait_timeout) passes. V(fail) fails the task; V(cancel) cancels the execution and fails the
-        task; V(detach) returns successfully with RV(timed_out=true) and a warning, leaving the execution running.
+        task (not in M(cicd.pipelines.pipeline_info), which only reads); V(detach) returns successfully with
+        RV(timed_out=true) and a warning, leaving the execution running.
     type: str
     choices: [fail, cancel, detach]
     default: fail

@@ -102,6 +102,11 @@ class InputParameter:
 
     def check(self, value: t.Any) -> t.Optional[str]:
         """Return why `value` is not acceptable for this parameter, or None when it is."""
+        if isinstance(value, (list, tuple, set, dict)) and self.type != 'other':
+            # A vendor would receive Python's text of the list ("['a', 'b']"); only vendor-specific types take several.
+            kind = 'a mapping' if isinstance(value, dict) else 'a list'
+            return ('parameter %r takes one %s value, got %s; join the values into one string yourself (for example '
+                    "with the join filter)" % (self.name, self.type, kind))
         if self.type == 'choice' and self.choices is not None and str(value) not in self.choices:
             return 'parameter %r must be one of %s, got %r' % (self.name, ', '.join(self.choices), value)
         if self.type == 'boolean' and not isinstance(value, bool) and str(value).lower() not in ('true', 'false'):

@@ -19,6 +19,8 @@ description:
     (or ends), using one task and one connection instead of a task per execution.
   - Can wait until a status (O(wait_for)) or a JMESPath condition over the record (O(wait_until)) holds, polling at an
     adaptive interval and riding out transient errors and rate limits.
+  - Only reads, also when a wait times out, so O(on_timeout=cancel) is refused; cancel with
+    M(cicd.pipelines.pipeline_cancel) in a rescue block, or wait in the task that started the execution.
 author:
   - cicd.pipelines contributors (@cicd-pipelines)
 options:
@@ -271,6 +273,10 @@ from ansible_collections.cicd.pipelines.plugins.module_utils._module import Pipe
 
 def run(module: PipelineModule) -> dict:
     params = module.params
+    if params['on_timeout'] == 'cancel':
+        raise ValidationError('pipeline_info only reads, so on_timeout=cancel is refused (accepted here: fail, detach); '
+                              'cancel with cicd.pipelines.pipeline_cancel in a rescue block, or wait with on_timeout=cancel '
+                              'in the task that started or answered the execution')
     # A task that waits reads only what its condition needs until the wait ends (finish completes the records).
     level = module.poll_level
     if params['executions'] is not None:

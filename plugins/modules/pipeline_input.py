@@ -17,8 +17,11 @@ description:
     outside a choice, booleans), also in check mode.
   - Can wait for the gate to appear first (O(gate_timeout)), so it can follow M(cicd.pipelines.pipeline_start)
     directly.
-  - Idempotent. When no matching gate is pending (it was answered already, or the execution ended), nothing is sent and
-    RV(ignore:changed=false).
+  - Idempotent. When the execution is already past the gate (it was answered, or the execution ended), nothing is sent
+    and RV(ignore:changed=false). The vendor notes say how each vendor tells a passed gate apart.
+  - Fails, sending nothing, when the execution is still active and the gate is not pending (after O(gate_timeout)).
+    The message names the execution's status, the stage that runs and any other gate that waits, so a wrong
+    O(input_id) is told from a gate that has not been reached yet.
 author:
   - cicd.pipelines contributors (@cicd-pipelines)
 options:
@@ -48,6 +51,8 @@ options:
   gate_timeout:
     description:
       - Seconds to wait for the gate to appear when none is pending yet. V(0) does not wait.
+      - The wait ends early when the execution ends or moves past the gate. If the gate has not appeared by then and
+        the execution is still active, the task fails.
     type: int
     default: 0
 extends_documentation_fragment:
@@ -258,10 +263,25 @@ input:
 import dataclasses
 
 from ansible_collections.cicd.pipelines.plugins.module_utils._backends._base import Operation
-from ansible_collections.cicd.pipelines.plugins.module_utils._errors import ValidationError
+from ansible_collections.cicd.pipelines.plugins.module_utils._errors import InvalidState, ValidationError
 from ansible_collections.cicd.pipelines.plugins.module_utils._model import Execution, Level, PendingInput, Status
 from ansible_collections.cicd.pipelines.plugins.module_utils._module import PipelineModule
 from ansible_collections.cicd.pipelines.plugins.module_utils._poller import Condition
+
+
+def not_pending(module: PipelineModule, execution: Execution, input_id: str | None, gate_timeout: int) -> str:
+    """Why the task fails: the gate is not pending, the execution is active and not past it. Names what
+    the execution does instead (its status, the stage that runs, the gates that do wait)."""
+    what = 'input %r did not appear' % input_id if input_id else 'no input appeared'
+    waited = ' within %ss (gate_timeout)' % gate_timeout if gate_timeout else ' (set gate_timeout to wait for it)'
+    running = [s.name for s in execution.stages if s.status in (Status.RUNNING, Status.WAITING)]
+    doing = 'is %s%s' % (execution.status.value, ' in stage %s' % ', '.join(running) if running else '')
+    others = ['%r (stage %s, %s)' % (g.id, g.stage or '-', g.kind) for g in execution.pending_inputs]
+    if others:
+        return ('input %r is not pending at %s, which %s and waits at %s instead; name one of those in input_id'
+                % (input_id, module.describe(execution), doing, ', '.join(others)))
+    return ('%s at %s%s: it %s and waits for no input. Nothing was answered; if the gate was answered before, '
+            'see the vendor notes on telling answered gates apart' % (what, module.describe(execution), waited, doing))
 
 
 def run(module: PipelineModule) -> dict:
@@ -275,17 +295,18 @@ def run(module: PipelineModule) -> dict:
     def pick(current: Execution) -> PendingInput | None:
         return backend.find_gate(current, params['input_id'])
 
+    def past(current: Execution) -> bool:
+        return current.terminal or backend.gate_passed(current, params['input_id']) is True
+
     gate = pick(execution)
-    if gate is None and params['gate_timeout'] > 0 and not execution.terminal:
-        outcome = module.wait([execution], Condition(lambda e: pick(e) is not None, Level.FULL),
+    if gate is None and params['gate_timeout'] > 0 and not past(execution):
+        outcome = module.wait([execution], Condition(lambda e: pick(e) is not None or past(e), Level.FULL),
                               timeout=params['gate_timeout'])
         execution = outcome.executions[0]
         gate = pick(execution)
     if gate is None:
-        if not execution.terminal:
-            module.warn('%s has no pending input%s (status %s); nothing was answered'
-                        % (module.describe(execution), ' %r' % params['input_id'] if params['input_id'] else '',
-                           execution.status.value))
+        if not past(execution):
+            raise InvalidState(not_pending(module, execution, params['input_id'], params['gate_timeout']), execution=execution)
         return module.finish(execution, changed=False, before=execution.status)
     backend.check_answer(execution, gate, approve, params['parameters'], params['comment'])
     before = execution.status

@@ -210,7 +210,10 @@ def run(module: PipelineModule) -> dict:
         return done
     allowed = backend.resumable_stages(execution)
     if not allowed:
-        raise InvalidState('%s cannot be resumed from a stage (status %s)' % (module.describe(execution), execution.status.value))
+        reason = backend.not_resumable_reason(execution)
+        raise InvalidState('%s cannot be resumed from a stage (status %s)%s'
+                           % (module.describe(execution), execution.status.value, ': ' + reason if reason else ''),
+                           execution=execution)
     succeeded = {s.name for s in execution.stages if s.status == Status.SUCCEEDED}
     stage = module.params['stage'] or next((s for s in allowed if s not in succeeded), allowed[0])
     if stage not in allowed:

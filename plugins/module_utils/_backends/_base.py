@@ -134,6 +134,26 @@ class Backend(abc.ABC):
                                   % (self.describe(execution), ', '.join(g.id for g in execution.pending_inputs)))
         return execution.pending_inputs[0] if execution.pending_inputs else None
 
+    def gate_passed(self, execution: Execution, gate_id: t.Optional[str]) -> t.Optional[bool]:
+        """Whether `execution` is already past the gate `gate_id` names, which is not pending now.
+
+        True: it was answered (or the execution moved beyond it); False: it is still ahead; None: the
+        vendor keeps no record that tells (then only an ended execution counts as past it).
+        Default: the stage `gate_id` names (by name or id), where a vendor's gates are named after their
+        stage or step: past it once that stage has ended. A gate named after no stage is None.
+        """
+        if not gate_id:
+            return None
+        named = [s for s in execution.stages if gate_id in (s.id, s.name)]
+        if not named:
+            return None
+        return all(s.status.terminal for s in named)
+
+    def not_resumable_reason(self, execution: Execution) -> t.Optional[str]:
+        """Why `execution`, which offers no stage to resume from, cannot be resumed, and what to use instead
+        (one clause, the vendor's terms), or None when the status says it all."""
+        return None
+
     def waiting_reason(self, execution: Execution) -> t.Optional[str]:
         """Why a queued execution has not started yet, in the vendor's words, or None."""
         return None

@@ -25,12 +25,12 @@ import typing as t
 from ..._errors import (ApiError, InvalidState, NotFoundError, UnsupportedOperation, ValidationError,
                         VendorValidationError)
 from ..._http import Outgoing, ResponsePolicy, Transport
-from ..._model import Execution, Level, LogTail, PendingInput, PipelineInfo, StartRequest, Status, InputParameter
+from ..._model import Execution, Level, LogTail, PendingInput, PipelineInfo, StartRequest, Status, InputParameter, map_status
 from ..._options import Connection
 from .._base import ALL_OPERATIONS, Backend, Operation, exactly_once
 from .._keyline import key_problem, with_key
 from ._api import CodeArtsApi, CodeArtsResponses, endpoint_of, error_of, regions
-from ._records import STATUS_TABLE, VENDOR, execution_of, failed_step, job_of, parameter_of
+from ._records import STATUS_TABLE, VENDOR, execution_of, failed_step, gate_steps, job_of, parameter_of
 from ._signer import AkSkSigner, IamToken
 
 # How many of a pipeline's newest runs the key lookup reads in detail (the list carries no description).
@@ -301,6 +301,15 @@ class CodeArtsBackend(Backend):
         return {'type': sources[0].get('type') or 'code', 'params': dict(keep, build_params=build)}
 
     # Gates ------------------------------------------------------------------------------------
+
+    def gate_passed(self, execution: Execution, gate_id: t.Optional[str]) -> t.Optional[bool]:
+        """Past a review or checkpoint (by step id or name) once that step has ended; else by stage name."""
+        if not gate_id:
+            return None
+        steps = [step for step in gate_steps(execution.raw) if gate_id in (str(step.get('id')), step.get('name'))]
+        if steps:
+            return all(map_status(STATUS_TABLE, step.get('status')).terminal for step in steps)
+        return super().gate_passed(execution, gate_id)
 
     def find_gate(self, execution: Execution, gate_id: t.Optional[str]) -> t.Optional[PendingInput]:
         """A gate by its step id, its stage's name, or the review step's name."""

@@ -57,6 +57,16 @@ def parameter_of(variable: t.Mapping[str, t.Any]) -> InputParameter:
                           description=str(variable.get('description') or '') or None)
 
 
+def gate_steps(node: t.Any) -> t.List[t.Dict[str, t.Any]]:
+    """Every manual checkpoint (a stage's manual `pre` step) and manual review step, pending or not."""
+    steps = []
+    for stage in stages_raw(node):
+        steps.extend(step for step in _list(stage, 'pre') if 'manual' in str(step.get('task') or '').lower())
+        for job in _list(stage, 'jobs'):
+            steps.extend(step for step in _list(job, 'steps') if step.get('task') == REVIEW_TASK)
+    return steps
+
+
 def gates_of(node: t.Mapping[str, t.Any]) -> t.List[PendingInput]:
     """Manual reviews (a review step of a job) and manual checkpoints (a stage's `pre` step) that wait."""
     if node.get('status') in ('COMPLETED', 'FAILED', 'CANCELED'):

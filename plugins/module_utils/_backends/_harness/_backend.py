@@ -471,6 +471,16 @@ class HarnessBackend(Backend):
         found = [g for g in execution.pending_inputs if g.stage and g.stage.startswith(gate_id + ' (')]
         return found[0] if len(found) == 1 else None
 
+    def gate_passed(self, execution: Execution, gate_id: t.Optional[str]) -> t.Optional[bool]:
+        """Past the gate once the stage it names has ended: by step name, by Harness stage name ("STAGE 2")
+        or by the bare step name of "Deploy (STAGE 3)"; an approval id names no stage (None)."""
+        if not gate_id:
+            return None
+        names = self._stage_names(execution)
+        named = [s for s in execution.stages
+                 if gate_id in (s.id, s.name, names.get(s.name)) or s.name.startswith(gate_id + ' (')]
+        return all(s.status.terminal for s in named) if named else None
+
     @staticmethod
     def _stage_names(execution: Execution) -> t.Dict[str, str]:
         """Shown stage name -> Harness stage name ("STAGE 2") of each stage the execution has reached."""

@@ -26,7 +26,7 @@ from ..._errors import (ApiError, ConflictError, InvalidState, NotFoundError, Tr
 from ..._model import Execution, InputParameter, Level, PendingInput, PipelineInfo, StartRequest, Status
 from .._base import ALL_OPERATIONS, Operation, exactly_once
 from ._api import build_path, queue_id_from_location
-from ._reads import JenkinsReads, JobInfo, Scan
+from ._reads import JenkinsReads, JobInfo, Scan, queue_number
 from ._records import (KEY_LINE, KEY_PARAMETER, RETRY_KEY, RETRY_LINE, STATUS_TABLE, VENDOR, as_text, continues,
                        parameters_of, same_parameters)
 
@@ -340,12 +340,13 @@ class JenkinsBackend(JenkinsReads):
             queue_id = execution.scope.get('queue_id')
             if queue_id is None:
                 raise ValidationError('jenkins: the execution has neither a build number (id) nor a queue id')
+            queue_id = queue_number(queue_id)
             try:
                 # Cancelling twice is harmless, so other 5xx are retried; but a 500 is Jenkins's answer "Could not cancel
                 # run for id N" for an item that already left the queue (Queue.doCancelItem: left items stay known for
                 # a while), which the item itself explains.
                 self.api.post('/queue/cancelItem', 'cancel queue item %s of job %r' % (queue_id, execution.pipeline),
-                              params={'id': int(queue_id)}, idempotent=True, answers=(500,))
+                              params={'id': queue_id}, idempotent=True, answers=(500,))
             except (NotFoundError, TransientError) as exc:
                 if isinstance(exc, TransientError) and exc.status != 500:
                     raise

@@ -40,6 +40,14 @@ _MAX_WINDOW = 500
 _KEPT_SCOPE = ('coalesced', 'retry_of')
 
 
+def queue_number(queue_id: t.Any) -> int:
+    """`scope.queue_id` of a record a user passed back, as a queue item number (ValidationError when it is not one)."""
+    if isinstance(queue_id, bool) or not (isinstance(queue_id, int) or (isinstance(queue_id, str) and queue_id.strip().isdigit())):
+        raise ValidationError('jenkins: execution.scope.queue_id must be the number of a queue item (as an earlier task '
+                              'returned it), got %r' % (queue_id,))
+    return int(queue_id)
+
+
 @dataclasses.dataclass
 class JobInfo:
     """What the backend remembers of a job: its parameters and whether it declares the key carrier."""
@@ -208,7 +216,7 @@ class JenkinsReads(Backend):
             if queue_id is None:
                 raise ValidationError('jenkins: the execution has neither a build number (id) nor a queue id '
                                       '(scope.queue_id); pass the execution record an earlier task returned')
-            record = self._get_queued(execution.pipeline, int(queue_id), level)
+            record = self._get_queued(execution.pipeline, queue_number(queue_id), level)
         return self._keep_scope(execution, record)
 
     @staticmethod
@@ -449,6 +457,19 @@ class JenkinsReads(Backend):
         if not isinstance(data, dict) or not data.get('restartEnabled'):
             return []
         return [str(s) for s in data.get('restartableStages') or []]
+
+    def not_resumable_reason(self, execution: Execution) -> t.Optional[str]:
+        """What Jenkins supports instead, from the build's class and state (restart needs a finished Declarative run)."""
+        if execution.status.active:
+            return 'Jenkins restarts only finished builds; wait for it to end'
+        build = execution.raw.get('build') if isinstance(execution.raw, dict) else None
+        kind = str((build or {}).get('_class') or '')
+        if kind and kind != 'org.jenkinsci.plugins.workflow.job.WorkflowRun':
+            return ('it is a %s, not a Pipeline build, and restart from a stage exists only for Declarative Pipelines; '
+                    'cicd.pipelines.pipeline_retry runs the job again with the same parameters' % re.split(r'[.$]', kind)[-1])
+        return ('restart from a stage needs a Declarative Pipeline whose job allows it (a scripted Pipeline, or '
+                'options { disableRestartFromStage() }, has none); cicd.pipelines.pipeline_retry reruns the build '
+                'with Replay instead')
 
     # Logs -----------------------------------------------------------------------------------------
 

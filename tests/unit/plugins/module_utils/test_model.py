@@ -218,6 +218,18 @@ def test_boolean_rejects_other_values(value):
         "parameter 'DRY_RUN' is a boolean (true or false), got %r" % (value,)]
 
 
+@pytest.mark.parametrize('value, kind', [(['web', 'api'], 'a list'), ({'a': 1}, 'a mapping')])
+def test_a_list_or_mapping_for_a_single_value_parameter_is_refused(value, kind):
+    assert check_values(DEFINITIONS, {'APP': value}, 'p') == [
+        "parameter 'APP' takes one string value, got %s; join the values into one string yourself (for example with "
+        "the join filter)" % kind]
+
+
+def test_a_vendor_specific_parameter_type_may_take_a_list():
+    other = [InputParameter('TAGS', type='other')]
+    assert check_values(other, {'TAGS': ['a', 'b']}, 'p') == []
+
+
 def test_required_without_default_must_be_given():
     assert check_values(DEFINITIONS, {}, 'pipeline p') == ["parameter 'APP' is required by pipeline p"]
 

@@ -91,6 +91,9 @@ class FakeBackend(Backend):
         # queue_id -> script for the execution the queue item becomes; queue items cancelled while queued.
         self._queued_scripts: t.Dict[int, t.List[State]] = {}
         self._dropped: t.Dict[int, Execution] = {}
+        # (pipeline, id) -> ids of the gates answered, for gate_passed; remember_gates=False: a CI that keeps no record.
+        self.answered: t.Dict[t.Tuple[str, str], t.List[str]] = {}
+        self.remember_gates = True
 
     # Set-up -------------------------------------------------------------------------------------
 
@@ -248,6 +251,11 @@ class FakeBackend(Backend):
                 if e.pipeline == request.pipeline and e.idempotency_key == request.key]
         return [copy.deepcopy(e) for e in reversed(mine)]
 
+    def gate_passed(self, execution: Execution, gate_id: t.Optional[str]) -> t.Optional[bool]:
+        if self.remember_gates and gate_id in self.answered.get((execution.pipeline, execution.id), []):  # type: ignore[arg-type]
+            return True
+        return super().gate_passed(execution, gate_id)
+
     def resumable_stages(self, execution: Execution) -> t.List[str]:
         stored = self._find(execution)
         if (stored.pipeline, stored.id) in self.resumable:
@@ -283,6 +291,7 @@ class FakeBackend(Backend):
         self._maybe_raise('answer_input')
         stored = self._find(execution)
         stored.pending_inputs = [g for g in stored.pending_inputs if g.id != gate.id]
+        self.answered.setdefault((stored.pipeline, stored.id), []).append(gate.id)  # type: ignore[arg-type]
         stored.status = Status.RUNNING if approve else Status.ABORTED
         stored.vendor_status = stored.status.value.upper()
         return copy.deepcopy(stored)

@@ -318,17 +318,19 @@ def test_diff_mode_shows_no_diff_for_a_read(run_module, fake):
     assert 'diff' not in result and result['changed'] is False
 
 
-def test_fan_out_on_timeout_cancel_cancels_only_the_unfinished_ones(run_module, fake):
-    done, stuck = fake.add_execution(PIPELINE, 'running'), fake.add_execution(PIPELINE, 'running')
-    fake.script(done, ['succeeded'])
+@pytest.mark.parametrize('check', [False, True])
+def test_on_timeout_cancel_is_refused_because_info_only_reads(run_module, fake, check):
+    """An _info module never changes anything, not even when a wait times out (nor in check mode)."""
+    stuck = fake.add_execution(PIPELINE, 'running')
     fake.script(stuck, ['running'] * 1000)
 
-    result = info(run_module, executions=[done.to_result(), stuck.to_result()], wait=True, wait_timeout=100,
-                  on_timeout='cancel')
+    result = run_module(pipeline_info, {'executions': [stuck.to_result()], 'wait': True, 'wait_timeout': 100,
+                                        'on_timeout': 'cancel'}, check=check)
 
-    assert result['failed'] is True and result['changed'] is True
-    assert [c['execution'] for c in fake.sent('cancel')] == ['2']
-    assert [e['status'] for e in result['executions']] == ['succeeded', 'aborted']
+    assert result['failed'] is True and result['changed'] is False
+    assert 'on_timeout=cancel is refused' in result['msg'] and 'fail, detach' in result['msg']
+    assert 'pipeline_cancel' in result['msg']
+    assert fake.writes() == [] and fake.reads == []
 
 
 def test_a_poll_error_while_reading_reports_nothing_changed(run_module, fake):

@@ -11,7 +11,7 @@ from ansible_collections.cicd.pipelines.plugins.module_utils._errors import Conf
 from ansible_collections.cicd.pipelines.plugins.module_utils._model import InputParameter
 from ansible_collections.cicd.pipelines.plugins.modules import pipeline_input
 from ansible_collections.cicd.pipelines.tests.unit.plugins.modules.conftest import warnings
-from ansible_collections.cicd.pipelines.tests.unit.plugins.modules.fake_backend import gate
+from ansible_collections.cicd.pipelines.tests.unit.plugins.modules.fake_backend import gate, stages
 
 PIPELINE = 'shop/deploy'
 
@@ -113,13 +113,14 @@ def test_reject_with_parameters_is_an_error(run_module, fake, waiting):
     assert fake.writes() == []
 
 
-def test_no_pending_gate_on_an_active_execution_changes_nothing_and_warns(run_module, fake):
-    running = fake.add_execution(PIPELINE, 'running')
+def test_no_pending_gate_on_an_active_execution_fails_naming_its_status(run_module, fake):
+    running = fake.add_execution(PIPELINE, 'running', stages=stages(('Build', 'succeeded'), ('Test', 'running')))
 
     result = answer(run_module, running)
 
-    assert result['changed'] is False and not result.get('failed')
-    assert any('no pending input' in w and 'running' in w for w in warnings(result))
+    assert result['failed'] is True and result['changed'] is False
+    assert 'is running in stage Test' in result['msg'] and 'waits for no input' in result['msg']
+    assert 'gate_timeout' in result['msg'] and result['execution']['status'] == 'running'
     assert fake.writes() == []
 
 
@@ -191,11 +192,57 @@ def test_a_comment_for_a_vendor_that_keeps_none_is_refused_before_sending(run_mo
     assert fake.writes() == [] and not any(name == 'get' for name, _args in fake.reads)
 
 
-def test_input_id_of_no_pending_gate_changes_nothing_and_warns(run_module, fake, waiting):
+def test_input_id_of_no_pending_gate_fails_naming_the_gate_that_waits(run_module, fake, waiting):
+    """A misspelled or wrong input_id while another gate waits: the task names the one that waits."""
     result = answer(run_module, waiting, input_id='Deploy')
 
-    assert result['changed'] is False and fake.writes() == []
-    assert any("'Deploy'" in w for w in warnings(result))
+    assert result['failed'] is True and result['changed'] is False and fake.writes() == []
+    assert "input 'Deploy' is not pending" in result['msg']
+    assert "waits at 'Release' (stage Approval, input)" in result['msg']
+
+
+def test_a_gate_answered_before_changes_nothing_while_the_execution_goes_on(run_module, fake):
+    """The second run of a playbook: the first answered Release and the execution now waits at Deploy."""
+    execution = fake.add_execution(PIPELINE, 'waiting', pending_inputs=[release_gate(), gate('Deploy', stage='Deploy')])
+    first = answer(run_module, execution, input_id='Release', parameters={'CHANGE_TICKET': 'C'})
+
+    again = answer(run_module, execution, input_id='Release', parameters={'CHANGE_TICKET': 'C'}, gate_timeout=60)
+
+    assert first['changed'] is True and again['changed'] is False and not again.get('failed')
+    assert len(fake.writes('answer_input')) == 1
+    assert [g['id'] for g in again['execution']['pending_inputs']] == ['Deploy']
+
+
+def test_a_gate_named_after_a_stage_that_ended_counts_as_passed(run_module, fake):
+    """Where gates are named after their stage (Harness, Buddy, CodeArts), an ended stage is a passed gate."""
+    fake.remember_gates = False
+    execution = fake.add_execution(PIPELINE, 'running', stages=stages(('Release', 'succeeded'), ('Deploy', 'running')))
+
+    result = answer(run_module, execution, input_id='Release')
+
+    assert result['changed'] is False and not result.get('failed') and fake.writes() == []
+
+
+def test_a_gate_named_after_a_stage_still_ahead_is_waited_for_then_fails(run_module, fake, clock):
+    fake.remember_gates = False
+    execution = fake.add_execution(PIPELINE, 'running', stages=stages(('Build', 'running'), ('Release', 'queued')))
+    fake.script(execution, [{'status': 'running', 'stages': stages(('Build', 'running'), ('Release', 'queued'))}] * 1000)
+
+    result = answer(run_module, execution, input_id='Release', gate_timeout=30)
+
+    assert result['failed'] is True and "input 'Release' did not appear" in result['msg'] and 'within 30s' in result['msg']
+    assert 'in stage Build' in result['msg'] and fake.writes() == []
+    assert 25 <= clock.now - 1000.0 <= 31
+
+
+def test_an_execution_that_ends_while_the_gate_is_awaited_changes_nothing(run_module, fake, clock):
+    execution = fake.add_execution(PIPELINE, 'running')
+    fake.script(execution, ['running', 'succeeded'])
+
+    result = answer(run_module, execution, gate_timeout=600)
+
+    assert result['changed'] is False and not result.get('failed') and fake.writes() == []
+    assert result['execution']['status'] == 'succeeded'
 
 
 def test_gate_timeout_waits_for_the_gate_to_appear(run_module, fake, clock):
@@ -208,14 +255,14 @@ def test_gate_timeout_waits_for_the_gate_to_appear(run_module, fake, clock):
     assert clock.sleeps
 
 
-def test_gate_timeout_passing_without_a_gate_changes_nothing(run_module, fake, clock):
+def test_gate_timeout_passing_without_a_gate_fails_and_sends_nothing(run_module, fake, clock):
     execution = fake.add_execution(PIPELINE, 'running')
     fake.script(execution, ['running'] * 1000)
 
     result = answer(run_module, execution, gate_timeout=30)
 
-    assert result['changed'] is False and not result.get('failed') and fake.writes() == []
-    assert any('no pending input' in w for w in warnings(result))
+    assert result['failed'] is True and result['changed'] is False and fake.writes() == []
+    assert 'no input appeared' in result['msg'] and 'within 30s' in result['msg']
     assert 25 <= clock.now - 1000.0 <= 31
 
 
@@ -225,7 +272,7 @@ def test_without_gate_timeout_it_does_not_wait(run_module, fake, clock):
 
     result = answer(run_module, execution)
 
-    assert result['changed'] is False and clock.sleeps == []
+    assert result['failed'] is True and clock.sleeps == [] and fake.writes() == []
 
 
 def test_the_gate_is_validated_after_it_appears(run_module, fake):

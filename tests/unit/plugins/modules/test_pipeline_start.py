@@ -98,6 +98,27 @@ def test_choice_outside_its_choices_fails_before_starting(run_module, fake):
     assert fake.writes() == []
 
 
+@pytest.mark.parametrize('check', [False, True])
+def test_a_list_for_a_string_parameter_fails_before_starting_also_in_check_mode(run_module, fake, check):
+    result = start(run_module, parameters={'VERSION': ['1.4.2', '1.4.3']}, check=check)
+
+    assert result['failed'] is True and result['changed'] is False
+    assert "parameter 'VERSION' takes one string value, got a list" in result['msg']
+    assert fake.writes() == []
+
+
+@pytest.mark.parametrize('check', [False, True])
+def test_a_revision_for_a_vendor_that_takes_none_fails_the_same_in_check_mode(run_module, fake, monkeypatch, check):
+    """Check mode refuses exactly what the real run refuses, before the key lookup reads anything."""
+    monkeypatch.setattr(type(fake), 'revisions', False)
+
+    result = start(run_module, revision='v1.4.2', check=check)
+
+    assert result['failed'] is True and result['changed'] is False
+    assert 'takes no revision' in result['msg'] and 'parameter' in result['msg']
+    assert fake.writes() == [] and not any(name == 'find_started' for name, _args in fake.reads)
+
+
 def test_missing_required_parameter_fails_before_starting(run_module, fake):
     result = start(run_module, parameters={'TARGET': 'staging'})
 

@@ -447,3 +447,11 @@ def test_the_key_line_survives_crlf_line_ends(buddy):
     buddy.fake.add('GET', P + '/7/executions', listed)
 
     assert [e.id for e in buddy.find_started(request(key='rel-1.4.1'))] == ['2']
+
+
+def test_an_approval_is_passed_once_its_action_has_ended(buddy):
+    buddy.fake.add('GET', E, fx('execution_apply'))
+    found = buddy.get(stub())
+
+    assert buddy.gate_passed(found, 'Release') is False
+    assert buddy.gate_passed(found, 'Prepare') is True

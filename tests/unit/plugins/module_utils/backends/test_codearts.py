@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import json
 import pathlib
 import typing as t
@@ -334,3 +336,17 @@ def test_the_log_tail_asks_for_the_last_lines(codearts):
     tail = codearts.log_tail(codearts.get(stub()), 2)
 
     assert codearts.fake.calls('POST', logs)[0].json == {'sort': 'desc', 'limit': 2} and tail.truncated
+
+
+def test_a_review_is_passed_once_its_step_has_ended_and_a_checkpoint_ahead_is_not(codearts):
+    passed = copy.deepcopy(fx('run_review'))
+    passed['stages'][2]['jobs'][0]['steps'][0]['status'] = 'COMPLETED'
+    reads = [fx('run_review'), passed, fx('run_checkpoint')]
+    codearts.fake.add('GET', DETAIL, handler=lambda r: reads.pop(0))
+    waiting, answered, later = codearts.get(stub()), codearts.get(stub()), codearts.get(stub())
+
+    assert codearts.gate_passed(waiting, 'stp' + '3' * 29) is False and codearts.gate_passed(waiting, 'Manual review') is False
+    assert codearts.gate_passed(answered, 'stp' + '3' * 29) is True and codearts.gate_passed(answered, 'Manual review') is True
+    assert codearts.gate_passed(waiting, 'Smoke test') is True
+    assert codearts.gate_passed(later, 'chk' + '4' * 29) is False
+    assert codearts.gate_passed(later, 'no such gate') is None

@@ -694,3 +694,13 @@ def test_a_poll_expects_the_end_after_the_median_of_recent_successful_runs_read_
     assert lookups_sent[0].json['variables']['filters'] == [
         {'pipeline': {'operator': 'EQUALS', 'values': ['pRq8sGhJTvO7uxWw0xK2Lg']}},
         {'status': {'operator': 'IN', 'values': ['SUCCESS']}}]
+
+
+def test_a_gate_named_by_its_stage_is_passed_once_that_stage_has_ended():
+    """The second run of a playbook that approved Release: the execution now waits for Deploy's runtime inputs."""
+    fake = Harness(cicdExecutionWithApprovals=fx('execution_paused_runtime'))
+    current = fake.backend.get(record('execution_paused_runtime'))
+
+    assert fake.backend.gate_passed(current, 'Release') is True
+    assert fake.backend.gate_passed(current, 'Deploy') is False
+    assert fake.backend.gate_passed(current, 'apprAAAAAAAAAAAAAAAAAA') is None

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import base64
 import json
 import re
@@ -411,6 +413,17 @@ def test_freestyle_build_does_not_ask_wfapi(jenkins: Jenkins) -> None:
     assert [r.path for r in jenkins.fake.requests] == ['/job/nightly/7/api/json']
 
 
+def test_why_a_build_cannot_be_resumed_names_what_jenkins_supports_instead(jenkins: Jenkins) -> None:
+    jenkins.route('GET', '/job/nightly/7/api/json', jenkins.load('build_freestyle'))
+    backend = jenkins.backend()
+    freestyle = backend.get(stub('nightly', id='7'))
+
+    assert 'FreeStyleBuild, not a Pipeline build' in backend.not_resumable_reason(freestyle)
+    assert 'pipeline_retry' in backend.not_resumable_reason(freestyle)
+    running = dataclasses.replace(freestyle, status=Status.RUNNING)
+    assert 'only finished builds' in backend.not_resumable_reason(running)
+
+
 def test_missing_build(jenkins: Jenkins) -> None:
     jenkins.route('GET', DEPLOY + '/99/api/json', NOT_FOUND, status=404)
     with pytest.raises(NotFoundError, match=r"build #99 of job 'team/app/deploy' not found"):
@@ -504,6 +517,15 @@ def test_left_item_whose_build_does_not_exist_yet_is_still_queued(jenkins: Jenki
     jenkins.queue_item('queue_item_left_starting')
     execution = jenkins.backend().get(stub(queue_id=1301))
     assert (execution.id, execution.status, execution.vendor_status) == (None, Status.QUEUED, 'LeftItem')
+
+
+@pytest.mark.parametrize('queue_id', ['abc', '-3', True, 1.5, ['1']])
+def test_a_queue_id_that_is_not_a_number_is_refused_before_anything_is_sent(jenkins: Jenkins, queue_id: t.Any) -> None:
+    backend = jenkins.backend()
+    for call in (backend.get, backend.cancel):
+        with pytest.raises(ValidationError, match=r'scope.queue_id must be the number of a queue item'):
+            call(stub(queue_id=queue_id))
+    assert jenkins.fake.requests == []
 
 
 def test_cancelled_queue_item(jenkins: Jenkins) -> None:
