@@ -112,7 +112,7 @@ class JenkinsApi(VendorApi):
 
     def _crumb(self, ctx: Ctx) -> Response:
         fmt = ctx.request.path[len(_CRUMB_PATH):].rstrip('/')
-        if not self.config.crumbs or fmt not in ('json', 'python') or ctx.request.method not in ('GET', 'HEAD'):
+        if not self.config.crumbs or fmt not in ('json', 'python') or ctx.request.method not in ('GET', 'HEAD', 'POST'):
             return error_page(404, 'Not Found', ctx.request)
         crumb, set_cookie = self.auth.issue_crumb(ctx.request, ctx.user)
         response = api_response(ctx, {'_class': 'hudson.security.csrf.DefaultCrumbIssuer', 'crumb': crumb, 'crumbRequestField': 'Jenkins-Crumb'}, fmt)

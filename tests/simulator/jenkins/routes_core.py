@@ -20,6 +20,9 @@ JOB = r'(?P<job>(?:/job/[^/]+)+)'
 PERMALINKS = 'lastBuild|lastCompletedBuild|lastSuccessfulBuild|lastStableBuild|lastFailedBuild|lastUnstableBuild|lastUnsuccessfulBuild'
 RUN = JOB + r'/(?P<run>[0-9]+|%s)' % PERMALINKS
 API = r'/api/(?P<fmt>json|python)/?'
+# Api.doJson / doPython do not look at the method: a POST is answered like a GET (CrumbFilter still
+# wants a crumb for it unless the request is authenticated by API token).
+DATA_API = ('GET', 'POST')
 
 
 # -- lookups shared with routes_pipeline -------------------------------------------------------
@@ -292,17 +295,17 @@ def _last_segment(match: t.Any) -> str:
 def register(router: Router) -> None:
     """Add the core routes, each labelled with its operation name (request log, fault filters)."""
     router.add('GET', r'/', root_page, 'root')
-    router.add('GET', API, root_api, 'root.api')
-    router.add('GET', r'/me' + API, whoami, 'whoAmI')
-    router.add('GET', r'/queue' + API, queue_api, 'queue')
-    router.add('GET', r'/queue/item/(?P<qid>[0-9]+)' + API, queue_item, 'queue.item')
+    router.add(DATA_API, API, root_api, 'root.api')
+    router.add(DATA_API, r'/me' + API, whoami, 'whoAmI')
+    router.add(DATA_API, r'/queue' + API, queue_api, 'queue')
+    router.add(DATA_API, r'/queue/item/(?P<qid>[0-9]+)' + API, queue_item, 'queue.item')
     router.add('POST', r'/queue/cancelItem/?', cancel_item, 'cancelItem')
     router.add('GET', JOB + r'/?', job_page, 'job.page')
-    router.add('GET', JOB + API, job_api, 'job')
+    router.add(DATA_API, JOB + API, job_api, 'job')
     router.add('POST', JOB + r'/build/?', build, 'build')
     router.add('POST', JOB + r'/buildWithParameters/?', build_with_parameters, 'buildWithParameters')
     router.add('GET', RUN + r'/?', run_page, 'run.page')
-    router.add('GET', RUN + API, run_api, 'run')
+    router.add(DATA_API, RUN + API, run_api, 'run')
     router.add('GET', RUN + r'/consoleText/?', console_text, 'consoleText')
     router.add('GET', RUN + r'/logText/progressiveText/?', progressive_text, 'progressiveText')
     router.add('GET', RUN + r'/console(?:Full)?/?', console_page, 'console')

@@ -11,7 +11,7 @@ URL rules (as Jenkins):
 from __future__ import annotations
 
 import html
-import json
+import re
 import typing as t
 import urllib.parse
 import uuid
@@ -109,23 +109,106 @@ def headers_for(config: JenkinsConfig, session: str) -> list[tuple[str, str]]:
 
 
 def api_response(ctx: Ctx, data: t.Any, fmt: str | None = None) -> Response:
-    """Serve model data as ``api/json`` or ``api/python`` (``fmt``, default: the route's) honouring ``tree``, ``depth``, ``pretty``."""
+    """Serve model data as ``api/json`` or ``api/python`` (``fmt``, default: the route's), as Stapler's
+    ``ResponseImpl.serveExposedBean`` does: ``tree`` (when the parameter is present, even empty) wins over
+    ``depth``; a malformed ``tree`` or a ``depth`` that is not an integer is an uncaught ServletException
+    (500, the "Oops!" page); ``pretty`` pretty-prints whatever its value (``req.hasParameter``)."""
     request = ctx.request
     if fmt is None:
         fmt = request.match.groupdict().get('fmt') if request.match else 'json'
+    tree = request.param('tree')
+    depth = 0
+    if tree is None:
+        raw_depth = request.param('depth')
+        if raw_depth is not None:
+            if re.fullmatch(r'[+-]?[0-9]+', raw_depth) is None:  # Integer.parseInt
+                return oops_page(500)  # ServletException("Depth parameter must be a number")
+            depth = int(raw_depth)
     try:
-        depth = int(request.param('depth') or 0)
-        shaped = render(data, request.param('tree'), depth)
-    except (TreeError, ValueError) as exc:
-        return error_page(500, str(exc), request)
-    if fmt == 'python':
-        response = Response(200, repr(shaped).encode('utf-8'), [('Content-Type', 'text/x-python;charset=utf-8')])
-    else:
-        indent = 2 if (request.param('pretty') or '').lower() == 'true' else None
-        body = json.dumps(shaped, indent=indent, ensure_ascii=False, separators=(',', ': ') if indent else (',', ':'))
-        response = Response(200, body.encode('utf-8'), [('Content-Type', 'application/json;charset=utf-8')])
-    response.headers.append(('X-Frame-Options', 'deny'))
-    return response
+        shaped = render(data, tree, depth)
+    except TreeError:
+        return oops_page(500)  # ServletException("Malformed tree expression: java.lang.IllegalArgumentException: ...")
+    flavor = 'python' if fmt == 'python' else 'json'
+    body = stapler_dump(shaped, flavor, request.param('pretty') is not None)
+    # Flavor.contentType says charset=UTF-8; the simulator keeps its earlier lower-case spelling (the case Jetty sends is not checked)
+    content_type = 'text/x-python;charset=utf-8' if flavor == 'python' else 'application/json;charset=utf-8'
+    return Response(200, body.encode('utf-8'), [('Content-Type', content_type), ('X-Frame-Options', 'deny')])
+
+
+def _stapler_string(text: str) -> str:
+    """``JSONDataWriter.value``: double quotes; ``"`` ``\\`` LF CR TAB as short escapes; ISO control characters
+    (U+0000-U+001F, U+007F-U+009F) and each UTF-16 surrogate as ``\\uXXXX`` (lower-case hex); all else as is."""
+    out = ['"']
+    for char in text:
+        code = ord(char)
+        if char in _SHORT_ESCAPES:
+            out.append(_SHORT_ESCAPES[char])
+        elif code < 0x20 or 0x7f <= code <= 0x9f:
+            out.append('\\u%04x' % code)
+        elif code > 0xffff:  # a Java string holds it as a surrogate pair, each escaped
+            code -= 0x10000
+            out.append('\\u%04x\\u%04x' % (0xd800 + (code >> 10), 0xdc00 + (code & 0x3ff)))
+        else:
+            out.append(char)
+    out.append('"')
+    return ''.join(out)
+
+
+_SHORT_ESCAPES = {'"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t'}
+
+
+def stapler_dump(value: t.Any, flavor: str = 'json', pretty: bool = False) -> str:
+    """Write ``value`` as Stapler's ``JSONDataWriter`` (``flavor='json'``) or ``PythonDataWriter`` (``'python'``).
+
+    Both write JSON syntax; the Python flavor only prints ``None``, ``True`` and ``False`` for null and the
+    booleans (strings are quoted and escaped as in JSON, not as Python's ``repr``). Compact output has no
+    spaces (``"a":1,"b":2``). Pretty output (``pretty``) puts each member on its own line indented by two
+    spaces per level, ``"name" : value``, and an empty list or object as ``[`` newline, indent, newline ``]``.
+    """
+    parts: list[str] = []
+    literals = {None: 'None', True: 'True', False: 'False'} if flavor == 'python' else {None: 'null', True: 'true', False: 'false'}
+    level = 0 if pretty else -1
+
+    def newline(depth: int) -> None:
+        if depth >= 0:
+            parts.append('\n' + '  ' * depth)
+
+    def write(item: t.Any, depth: int) -> None:
+        if item is None or isinstance(item, bool):
+            parts.append(literals[item])
+        elif isinstance(item, (int, float)):
+            parts.append(str(item))
+        elif isinstance(item, str):
+            parts.append(_stapler_string(item))
+        elif isinstance(item, dict):
+            members = list(item.items())
+            parts.append('{')
+            inner = depth + 1 if depth >= 0 else -1
+            newline(inner)
+            for index, (name, member) in enumerate(members):
+                if index:
+                    parts.append(',')
+                    newline(inner)
+                parts.append('"%s"%s' % (name, ':' if depth < 0 else ' : '))  # JSONDataWriter.name does not escape
+                write(member, inner)
+            newline(depth)
+            parts.append('}')
+        elif isinstance(item, (list, tuple)):
+            parts.append('[')
+            inner = depth + 1 if depth >= 0 else -1
+            newline(inner)
+            for index, member in enumerate(item):
+                if index:
+                    parts.append(',')
+                    newline(inner)
+                write(member, inner)
+            newline(depth)
+            parts.append(']')
+        else:
+            raise TypeError('cannot export %r' % (item,))
+
+    write(value, level)
+    return ''.join(parts)
 
 
 def wfapi_response(data: t.Any) -> Response:
