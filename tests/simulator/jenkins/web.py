@@ -10,6 +10,9 @@ URL rules (as Jenkins):
 """
 from __future__ import annotations
 
+import dataclasses
+import email.parser
+import email.policy
 import html
 import re
 import typing as t
@@ -45,6 +48,74 @@ def run_path(execution: Execution) -> str:
 def job_name_from_path(group: str) -> str:
     """``a/b`` from a matched ``/job/a/job/b`` path."""
     return '/'.join(urllib.parse.unquote(part) for part in group.split('/job/') if part)
+
+
+class JettyRequest(Request):
+    """A request's parameters as Jetty's servlet request gives them (what filters such as CrumbFilter see).
+
+    Form fields come from the body only for ``application/x-www-form-urlencoded`` (any case, any
+    parameters) on POST or PUT with a non-empty body (Jetty ``Request.extractContentParameters``): a
+    POST without a Content-Type has no form parameters, and a multipart body none either.
+    """
+
+    @classmethod
+    def wrap(cls, request: Request) -> 'JettyRequest':
+        """The same request seen through this class (fields shared, not copied)."""
+        fields = {field.name: getattr(request, field.name) for field in dataclasses.fields(Request)}
+        fields['_form'] = None  # parsed again by this class's rules
+        return cls(**fields)
+
+    @property
+    def form(self) -> dict[str, list[str]]:
+        """URL-encoded body fields (empty for every other content type, and without one)."""
+        if self._form is None:
+            ctype = (self.header('Content-Type') or '').split(';')[0].strip().lower()
+            urlencoded = ctype == 'application/x-www-form-urlencoded' and self.method in ('POST', 'PUT') and self.body
+            self._form = urllib.parse.parse_qs(self.body.decode('utf-8', 'replace'), keep_blank_values=True) if urlencoded else {}
+        return self._form
+
+
+class StaplerRequest(JettyRequest):
+    """A request as Stapler's ``RequestImpl`` gives it to a handler: for a ``multipart/*`` body its form
+    fields (parts without a file name; the last part of a name wins, ``HashMap.put``) come first in
+    :meth:`param`, and :meth:`params` appends each one to the query's values of that name
+    (``RequestImpl.getParameter`` / ``getParameterValues`` / ``getParameterMap``)."""
+
+    _parts: dict[str, tuple[bytes, bool]] | None = None
+
+    def multipart(self) -> dict[str, tuple[bytes, bool]] | None:
+        """``{name: (content, is_form_field)}`` of a ``multipart/*`` body (``parseMultipartFormData``); None for other bodies.
+        A body that does not parse gives no parts (``getFormDataFormFields`` logs the error and goes on)."""
+        ctype = self.header('Content-Type') or ''
+        if not ctype.lower().startswith('multipart/'):
+            return None
+        if self._parts is None:
+            self._parts = {}
+            message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(b'Content-Type: %s\r\n\r\n%s' % (ctype.encode('latin-1'), self.body))
+            if message.is_multipart():
+                for part in message.iter_parts():
+                    name = part.get_param('name', header='content-disposition')
+                    if isinstance(name, str):
+                        self._parts[name] = (part.get_payload(decode=True) or b'', part.get_filename() is None)
+        return self._parts
+
+    def form_fields(self) -> dict[str, str]:
+        """The multipart form fields as text (``parsedFormDataFormFields``); empty for other bodies."""
+        return {name: content.decode('utf-8', 'replace') for name, (content, field) in (self.multipart() or {}).items() if field}
+
+    def param(self, name: str, default: str | None = None) -> str | None:
+        """``RequestImpl.getParameter``: a multipart form field first, else the servlet's (query, then URL-encoded form)."""
+        fields = self.form_fields()
+        if name in fields:
+            return fields[name]
+        return super().param(name, default)
+
+    def params(self) -> dict[str, list[str]]:
+        """``RequestImpl.getParameterMap``: the servlet's parameters, each multipart form field appended."""
+        merged = super().params()
+        for name, value in self.form_fields().items():
+            merged.setdefault(name, []).append(value)
+        return merged
 
 
 class Ctx:
@@ -264,9 +335,12 @@ def oops_page(status: int) -> Response:
 
 
 def exception_page(exc_class: str, message: str, request: Request) -> Response:
-    """An uncaught exception: HTTP 500 with the exception text in the container's error page (a documented
-    deviation: real Jenkins shows :func:`oops_page` without the text unless stack traces are enabled)."""
-    return error_page(500, '%s: %s' % (exc_class, message), request)
+    """An uncaught exception (``exc_class``: ``message``): Jenkins' ``UncaughtExceptionFilter`` hands it to
+    ``InstallUncaughtExceptionHandler.handleException``, which answers 500 with ``oops.jelly``. The exception
+    text is in the page only with ``jenkins.model.Jenkins.SHOW_STACK_TRACE`` (not simulated), so the arguments
+    only document what Jenkins would log."""
+    del exc_class, message, request  # what Jenkins logs with the logging id, never sends
+    return oops_page(500)
 
 
 def html_page(title: str, text: str = '') -> Response:

@@ -97,3 +97,55 @@ def test_post_api_json_needs_a_crumb_with_a_password(sim):
 def test_tree_syntax_errors_are_named_as_named_path_pruner_names_them(tree, message):
     with pytest.raises(TreeError, match='^%s$' % re.escape(message)):
         parse_tree(tree)
+
+
+# -- form bodies (Jetty / Stapler) and uncaught exceptions -------------------------------------------------------
+def test_a_body_without_content_type_has_no_form_parameters(sim, client, job_url):
+    deploy = job_url(sim, 'team/app/deploy')
+    request = requests.Request('POST', deploy + '/buildWithParameters', data=b'VERSION=2.0', auth=client.auth).prepare()
+    assert 'Content-Type' not in request.headers  # requests adds none for a bytes body
+    assert client.send(request).status_code == 201
+    assert sim.executions(pipeline='team/app/deploy')[-1]['parameters']['VERSION'] == '1.0.0'
+    # The URL-encoded type is matched without its parameters and in any case.
+    typed = client.post(deploy + '/buildWithParameters', data=b'VERSION=3.0', headers={'Content-Type': 'Application/X-WWW-Form-Urlencoded; charset=UTF-8'})
+    assert typed.status_code == 201 and sim.executions(pipeline='team/app/deploy')[-1]['parameters']['VERSION'] == '3.0'
+
+
+def test_multipart_bodies_are_parsed_as_stapler_does(sim, client, job_url):
+    deploy = job_url(sim, 'team/app/deploy')
+    created = client.post(deploy + '/buildWithParameters', files={'VERSION': (None, '4.0'), 'TARGET': (None, 'production')})
+    assert created.status_code == 201
+    assert {k: v for k, v in sim.executions(pipeline='team/app/deploy')[-1]['parameters'].items() if k in ('VERSION', 'TARGET')} == {
+        'VERSION': '4.0', 'TARGET': 'production'}
+    # /build reads the multipart "json" part; a "json" in the query does not count then (getSubmittedForm).
+    form = json.dumps({'parameter': [{'name': 'VERSION', 'value': '5.0'}]})
+    assert client.post(deploy + '/build', files={'json': (None, form)}).status_code == 201
+    assert sim.executions(pipeline='team/app/deploy')[-1]['parameters']['VERSION'] == '5.0'
+    ignored = client.post(deploy + '/build', params={'json': form}, files={'other': (None, 'x')})
+    assert ignored.status_code == 400 and 'This page expects a form submission' in ignored.text
+
+
+def test_a_repeated_parameter_is_an_illegal_number_of_values(sim, client, job_url):
+    deploy = job_url(sim, 'team/app/deploy')
+    for answer in (client.post(deploy + '/buildWithParameters', data=[('VERSION', '1'), ('VERSION', '2')]),
+                   client.post(deploy + '/buildWithParameters', params={'VERSION': '1'}, data={'VERSION': '2'}),
+                   client.post(deploy + '/buildWithParameters', params={'VERSION': '1'}, files={'VERSION': (None, '2')})):
+        assert is_oops(answer)  # IllegalArgumentException("Illegal number of parameter values for VERSION: 2")
+    assert sim.executions(pipeline='team/app/deploy') == []
+    # Within one multipart body the last part of a name wins (one value).
+    assert client.post(deploy + '/buildWithParameters', files=[('VERSION', (None, '1')), ('VERSION', (None, '2'))]).status_code == 201
+    assert sim.executions(pipeline='team/app/deploy')[-1]['parameters']['VERSION'] == '2'
+
+
+def test_uncaught_exceptions_are_the_oops_page_without_their_text(sim, client, job_url):
+    deploy = job_url(sim, 'team/app/deploy')
+    answers = [client.post(deploy + '/buildWithParameters', params={'TARGET': 'moon'}),
+               client.post(deploy + '/buildWithParameters', params={'VERSION': '1', 'delay': 'soon'}),
+               client.post(deploy + '/build', data={'json': '{not json'}),
+               client.post(deploy + '/build', data={'json': '[1]'}),
+               client.post(deploy + '/build', data={'json': json.dumps({'parameter': [{'value': 1}]})}),
+               client.post(deploy + '/build', data={'json': json.dumps({'parameter': [{'name': 'NOPE', 'value': 1}]})})]
+    for answer in answers:
+        assert is_oops(answer) and answer.headers['Content-Type'] == 'text/html;charset=utf-8'
+        for text in ('moon', 'soon', 'not json', 'NOPE', 'JSONObject', 'Illegal', 'Invalid', 'HTTP ERROR'):
+            assert text not in answer.text
