@@ -194,6 +194,11 @@ def cancel_item(ctx: Ctx) -> Response:
     return Response(204, b'', [])
 
 
+def computers(ctx: Ctx) -> Response:
+    """``/computer/api/json`` (ComputerSet: the built-in node, its executors and one-off executors)."""
+    return api_response(ctx, model.computer_set_json(ctx))
+
+
 def job_page(ctx: Ctx) -> Response:
     """Job or folder HTML page."""
     name, _spec = find_job(ctx)
@@ -337,6 +342,7 @@ def register(router: Router) -> None:
     router.add(DATA_API, r'/queue' + API, queue_api, 'queue')
     router.add(DATA_API, r'/queue/item/(?P<qid>[0-9]+)' + API, queue_item, 'queue.item')
     router.add('POST', r'/queue/cancelItem/?', cancel_item, 'cancelItem')
+    router.add(DATA_API, r'/computer' + API, computers, 'computers')
     router.add('GET', JOB + r'/?', job_page, 'job.page')
     router.add(DATA_API, JOB + API, job_api, 'job')
     router.add('POST', JOB + r'/build/?', build, 'build')
