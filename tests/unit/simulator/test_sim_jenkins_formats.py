@@ -93,7 +93,8 @@ def test_post_api_json_needs_a_crumb_with_a_password(sim):
 
 
 @pytest.mark.parametrize('tree, message', [('', 'expected name at 0'), ('jobs[', 'expected name at 5'), ('jobs[name', 'expected RBRACE at 9'),
-                                           ('jobs{1', 'expected COMMA at 6'), ('jobs{1,2', 'expected QRBRACE at 8'), ('jobs{x}', 'expected number at 5'), ('a]', 'expected EOF at 1')])
+                                           ('jobs{1', 'expected COMMA at 6'), ('jobs{1,2', 'expected QRBRACE at 8'),
+                                           ('jobs{x}', 'expected number at 5'), ('a]', 'expected EOF at 1')])
 def test_tree_syntax_errors_are_named_as_named_path_pruner_names_them(tree, message):
     with pytest.raises(TreeError, match='^%s$' % re.escape(message)):
         parse_tree(tree)
