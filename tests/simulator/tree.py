@@ -6,17 +6,24 @@ unless ``depth`` or ``tree`` reaches into them, in which case the full object is
 :class:`Hidden` marks properties Jenkins exports only on request (``visibility < 0``, e.g.
 ``allBuilds``): dropped by ``depth`` rendering, served when ``tree`` names them.
 
-``tree`` grammar (Stapler's ``NamedPathPruner``)::
+``tree`` grammar (Stapler's ``NamedPathPruner``, a recursive descent parser)::
 
-    tree  := item (',' item)*
-    item  := name ('[' tree ']')? range?
-    range := '{' N '}' | '{' M ',' N '}' | '{' M ',' '}' | '{' ',' N '}'
+    list  := node (',' node)*
+    node  := NAME ('[' list ']')? ('{' range '}')?
+    range := ',' N | N | N ',' | N ',' N            (N: digits only)
 
-A named property without ``[...]`` whose value is an object keeps only that object's
-``_class``. ``_class`` is always kept. Ranges slice lists (``{M,N}`` = items M..N-1).
+A NAME is everything up to the next ``,[]{}``: it is never trimmed, so ``jobs, name`` asks
+for a property called `` name``, which matches nothing. ``*`` matches every property not
+named at the same level (also the ones exported only on request). An empty name anywhere
+(``tree=``, ``a,,b``, ``a[]``, ``a,``) or an unclosed bracket is a syntax error: Stapler
+throws ``IllegalArgumentException("expected name at 0")`` etc., which
+``ResponseImpl.serveExposedBean`` wraps in ``ServletException("Malformed tree expression: ...")``
+(HTTP 500). A named property without ``[...]`` whose value is an object keeps only that
+object's ``_class``. ``_class`` is always kept. Ranges slice lists (``{M,N}`` = items M..N-1).
 """
 from __future__ import annotations
 
+import re
 import typing as t
 
 
@@ -44,62 +51,106 @@ class Hidden:
 
 
 class TreeError(ValueError):
-    """Malformed ``tree`` expression (Jenkins answers such requests with HTTP 500)."""
+    """Malformed ``tree`` expression; the message is the IllegalArgumentException's (Jenkins answers HTTP 500)."""
 
 
 Spec = t.Dict[str, t.Tuple[t.Optional['Spec'], t.Optional[t.Tuple[t.Optional[int], t.Optional[int]]]]]
+_DELIMITERS = ',[]{}'
+# Token names of NamedPathPruner.Token, as its error messages print them.
+_TOKENS = {',': 'COMMA', '[': 'LBRACE', ']': 'RBRACE', '{': 'QLBRACE', '}': 'QRBRACE', '': 'EOF'}
+
+
+class _Reader:
+    """``NamedPathPruner.Reader``: tokens are one delimiter, the end, or the text up to the next delimiter."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+
+    def peek(self) -> tuple[str, str]:
+        """(kind, text): kind is a delimiter, '' at the end, or 'name'."""
+        if self.pos == len(self.text):
+            return '', ''
+        char = self.text[self.pos]
+        if char in _DELIMITERS:
+            return char, char
+        end = self.pos
+        while end < len(self.text) and self.text[end] not in _DELIMITERS:
+            end += 1
+        return 'name', self.text[self.pos:end]
+
+    def advance(self, token: tuple[str, str]) -> None:
+        """Move past ``token`` (as returned by :meth:`peek`)."""
+        self.pos += max(len(token[1]), 1) if token[0] else 0
+
+    def accept(self, kind: str) -> bool:
+        """Consume the next token if it is ``kind``."""
+        token = self.peek()
+        if token[0] != kind:
+            return False
+        self.advance(token)
+        return True
+
+    def expect(self, kind: str) -> None:
+        """Consume ``kind`` or fail as ``Reader.expect`` does."""
+        if not self.accept(kind):
+            raise TreeError('expected %s at %d' % (_TOKENS[kind], self.pos))
+
+    def number(self) -> int:
+        """``Reader.expectNumber``: digits only (no sign, no spaces)."""
+        token = self.peek()
+        if token[0] != 'name' or re.fullmatch('[0-9]+', token[1]) is None:
+            raise TreeError('expected number at %d' % self.pos)
+        self.advance(token)
+        return int(token[1])
 
 
 def parse_tree(text: str) -> Spec:
-    """Parse a ``tree`` expression into ``{name: (subspec or None, (start, stop) or None)}``."""
-    spec, pos = _parse_list(text, 0)
-    if pos != len(text):
-        raise TreeError('unexpected %r at %d in tree=%s' % (text[pos], pos, text))
+    """Parse a ``tree`` expression into ``{name: (subspec or None, (start, stop) or None)}`` (None: no ``[...]`` / no range)."""
+    reader = _Reader(text)
+    spec: Spec = {}
+    _parse_list(reader, spec)
+    reader.expect('')
     return spec
 
 
-def _parse_list(text: str, pos: int) -> tuple[Spec, int]:
-    spec: Spec = {}
+def _parse_list(reader: _Reader, spec: Spec) -> None:
     while True:
-        start = pos
-        while pos < len(text) and text[pos] not in ',[]{}':
-            pos += 1
-        name = text[start:pos].strip()
+        token = reader.peek()
+        if token[0] != 'name':
+            raise TreeError('expected name at %d' % reader.pos)
+        reader.advance(token)
         sub: Spec | None = None
         rng: tuple[int | None, int | None] | None = None
-        if pos < len(text) and text[pos] == '[':
-            sub, pos = _parse_list(text, pos + 1)
-            if pos >= len(text) or text[pos] != ']':
-                raise TreeError('missing ] in tree=%s' % text)
-            pos += 1
-        if pos < len(text) and text[pos] == '{':
-            end = text.find('}', pos)
-            if end < 0:
-                raise TreeError('missing } in tree=%s' % text)
-            rng = _parse_range(text[pos + 1:end], text)
-            pos = end + 1
-        if name:
-            spec[name] = (sub, rng)
-        if pos < len(text) and text[pos] == ',':
-            pos += 1
-            continue
-        return spec, pos
+        if reader.accept('['):
+            sub = {}
+            _parse_list(reader, sub)
+            reader.expect(']')
+        if reader.accept('{'):
+            rng = _parse_range(reader)
+            reader.expect('}')
+        spec[token[1]] = (sub, rng)  # a repeated name replaces the earlier one (TreeMap.put)
+        if not reader.accept(','):
+            return
 
 
-def _parse_range(body: str, text: str) -> tuple[int | None, int | None]:
-    try:
-        if ',' not in body:
-            index = int(body)
-            return index, index + 1
-        low, high = body.split(',', 1)
-        return (int(low) if low.strip() else None, int(high) if high.strip() else None)
-    except ValueError as exc:
-        raise TreeError('bad range {%s} in tree=%s' % (body, text)) from exc
+def _parse_range(reader: _Reader) -> tuple[int | None, int | None]:
+    """``NamedPathPruner.parseRange``: ``{,M}``, ``{N}``, ``{N,}``, ``{N,M}``."""
+    if reader.accept(','):
+        return None, reader.number()
+    low = reader.number()
+    if reader.peek()[0] == '}':
+        return low, low + 1
+    reader.expect(',')
+    if reader.peek()[0] == '}':
+        return low, None
+    return low, reader.number()
 
 
 def render(data: t.Any, tree: str | None = None, depth: int = 0) -> t.Any:
-    """Shape model data for output: ``tree`` wins over ``depth`` (as in Stapler)."""
-    if tree:
+    """Shape model data for output: ``tree`` wins over ``depth`` (as in Stapler). An empty ``tree`` is
+    a ``tree`` too (``tree != null`` in ``ResponseImpl.serveExposedBean``), and a malformed one."""
+    if tree is not None:
         return _prune(data, parse_tree(tree))
     return _by_depth(data, depth)
 
@@ -130,13 +181,15 @@ def _prune(value: t.Any, spec: Spec | None) -> t.Any:
     if '_class' in value:
         out['_class'] = value['_class']
     for name, child in value.items():
-        if spec is None or name not in spec or name == '_class':
+        # NamedPathPruner.accept: the property's own name first, else the wildcard.
+        found = None if spec is None or name == '_class' else spec.get(name, spec.get('*'))
+        if found is None:
             continue
-        sub, rng = spec[name]
+        sub, rng = found
         child = _resolve(child)
         if rng is not None and isinstance(child, list):
             child = child[rng[0]:rng[1]]
-        out[name] = _prune(child, sub if sub is not None else None) if sub is not None else _leaf(child)
+        out[name] = _prune(child, sub) if sub is not None else _leaf(child)
     return out
 
 

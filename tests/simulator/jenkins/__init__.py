@@ -14,7 +14,7 @@ from ..scenario import Scenario
 from . import routes_core, routes_pipeline
 from .auth import ANONYMOUS, AuthFailure, Authenticator
 from .config import parse_config
-from .web import CONTEXT_PATH, Ctx, HttpError, api_response, error_page, headers_for
+from .web import CONTEXT_PATH, Ctx, HttpError, JettyRequest, StaplerRequest, api_response, error_page, headers_for
 
 _CRUMB_PATH = '/crumbIssuer/api/'
 
@@ -88,7 +88,9 @@ class JenkinsApi(VendorApi):
         response.headers[:0] = headers_for(self.config, self.session)
         return response
 
-    def _handle(self, request: Request) -> Response:
+    def _handle(self, raw: Request) -> Response:
+        # Filters (authentication, CrumbFilter) see Jetty's parameters; handlers Stapler's (multipart fields too).
+        request: Request = JettyRequest.wrap(raw)
         if request.path == '':
             return Response(302, b'', [('Location', 'http://%s%s/' % (request.header('Host') or '127.0.0.1', CONTEXT_PATH))])
         try:
@@ -99,6 +101,7 @@ class JenkinsApi(VendorApi):
         if user == ANONYMOUS:
             return error_page(403, 'Authentication required', request, [
                 ('X-You-Are-Authenticated-As', ANONYMOUS), ('X-Required-Permission', 'hudson.model.Hudson.Read')])
+        request = StaplerRequest.wrap(request)
         ctx = Ctx(self.engine, self.config, request, user, self.auth.full_name(user))
         if request.path.startswith(_CRUMB_PATH):
             return self._crumb(ctx)
@@ -112,7 +115,7 @@ class JenkinsApi(VendorApi):
 
     def _crumb(self, ctx: Ctx) -> Response:
         fmt = ctx.request.path[len(_CRUMB_PATH):].rstrip('/')
-        if not self.config.crumbs or fmt not in ('json', 'python') or ctx.request.method not in ('GET', 'HEAD'):
+        if not self.config.crumbs or fmt not in ('json', 'python') or ctx.request.method not in ('GET', 'HEAD', 'POST'):
             return error_page(404, 'Not Found', ctx.request)
         crumb, set_cookie = self.auth.issue_crumb(ctx.request, ctx.user)
         response = api_response(ctx, {'_class': 'hudson.security.csrf.DefaultCrumbIssuer', 'crumb': crumb, 'crumbRequestField': 'Jenkins-Crumb'}, fmt)

@@ -3,7 +3,10 @@
 Keys: ``users`` (list of ``{name, password, tokens, full_name}``), ``crumbs`` (bool, default
 true), ``root_url`` (Jenkins' configured public URL; default: derived from each request's
 Host), ``version`` (``X-Jenkins``), ``settled_input_status`` (404 as real Jenkins, whose
-InputAction forgets settled inputs; 400 reproduces the "already given" race answer).
+InputAction forgets settled inputs; 400 reproduces the "already given" race answer),
+``executors`` (the built-in node's ``numExecutors``, default 2 as ``Jenkins.numExecutors``; shown by
+``/computer/api/json``, used by freestyle builds), ``left_item_lag`` (simulated seconds a queue item that
+left the queue stays a ``LeftItem`` with ``executable: null`` before its build exists; default 0).
 """
 from __future__ import annotations
 
@@ -37,6 +40,8 @@ class JenkinsConfig:
     root_url: str | None = None
     version: str = DEFAULT_VERSION
     settled_input_status: int = 404
+    executors: int = 2
+    left_item_lag: float = 0.0
 
     def user(self, name: str) -> JenkinsUser | None:
         """User by login name."""
@@ -63,5 +68,12 @@ def parse_config(raw: t.Mapping[str, t.Any]) -> JenkinsConfig:
     status = int(raw.get('settled_input_status', 404))
     if status not in (400, 404):
         raise ScenarioError('jenkins.settled_input_status must be 400 or 404')
+    executors = raw.get('executors', 2)
+    if isinstance(executors, bool) or not isinstance(executors, int) or executors < 0:
+        raise ScenarioError('jenkins.executors must be an integer >= 0')
+    lag = raw.get('left_item_lag', 0)
+    if isinstance(lag, bool) or not isinstance(lag, (int, float)) or lag < 0:
+        raise ScenarioError('jenkins.left_item_lag must be a number of seconds >= 0')
     return JenkinsConfig(users=tuple(users), crumbs=bool(raw.get('crumbs', True)), root_url=root_url,
-                         version=str(raw.get('version') or DEFAULT_VERSION), settled_input_status=status)
+                         version=str(raw.get('version') or DEFAULT_VERSION), settled_input_status=status,
+                         executors=executors, left_item_lag=float(lag))

@@ -236,8 +236,17 @@ def queue_item_json(ctx: Ctx, execution: Execution, with_actions: bool = True) -
         data['buildableStartMilliseconds'] = ms(execution.blocked_since or execution.not_before)
     else:
         data['cancelled'] = execution.state == eng.CANCELLED
-        data['executable'] = None if execution.number is None else build_ref(ctx, execution)
+        data['executable'] = build_ref(ctx, execution) if build_exists(ctx, execution) else None
     return data
+
+
+def build_exists(ctx: Ctx, execution: Execution) -> bool:
+    """Whether the build of an item that left the queue exists yet. ``Queue.LeftItem.getExecutable`` is the
+    primary work unit's executable, which ``Executor.run`` sets only after ``task.createExecutable()``: for
+    ``jenkins.left_item_lag`` simulated seconds after the start the item has ``executable: null``."""
+    if execution.number is None or execution.started_at is None:
+        return False
+    return execution.history or ctx.engine.now() - execution.started_at >= ctx.config.left_item_lag
 
 
 def _param_text(value: t.Any) -> str:
@@ -334,10 +343,51 @@ def folder_json(ctx: Ctx, name: str) -> dict[str, t.Any]:
 def root_json(ctx: Ctx) -> dict[str, t.Any]:
     """``GET /api/json`` (``hudson.model.Hudson``)."""
     return {'_class': 'hudson.model.Hudson', 'assignedLabels': [{'name': 'built-in'}], 'mode': 'NORMAL', 'nodeDescription':
-            "the Jenkins controller's built-in node", 'nodeName': '', 'numExecutors': 2, 'description': None,
+            "the Jenkins controller's built-in node", 'nodeName': '', 'numExecutors': ctx.config.executors, 'description': None,
             'jobs': [job_ref(ctx, n, s) for n, s in ctx.children('')], 'overallLoad': {},
             'primaryView': {'_class': 'hudson.model.AllView', 'name': 'all', 'url': ctx.root},
             'quietDownReason': None, 'quietingDown': False, 'slaveAgentPort': -1,
             'unlabeledLoad': {'_class': 'jenkins.model.UnlabeledLoadStatistics'}, 'url': ctx.root,
             'useCrumbs': ctx.config.crumbs, 'useSecurity': True,
             'views': [{'_class': 'hudson.model.AllView', 'name': 'all', 'url': ctx.root}]}
+
+
+# -- nodes -----------------------------------------------------------------------------------------
+def _executor_json(ctx: Ctx, cls: str, number: int, execution: Execution | None) -> Lazy:
+    """A ``hudson.model.Executor`` / ``OneOffExecutor`` (``{_class}`` at depth 0; properties sorted by name, as Stapler's Model)."""
+    def full() -> dict[str, t.Any]:
+        if execution is None:
+            return {'_class': cls, 'currentExecutable': None, 'idle': True, 'likelyStuck': False, 'number': number, 'progress': -1}
+        estimate = estimated_duration(ctx, execution.spec)
+        elapsed = ms(ctx.engine.now() - t.cast(float, execution.started_at))
+        exists = build_exists(ctx, execution)
+        # Executor.getProgress: -1 without an estimate, else elapsed * 100 / estimate, at most 99.
+        progress = -1 if estimate <= 0 else min(elapsed * 100 // estimate, 99)
+        # Executor.isLikelyStuck: 10 times the estimate, or a day without one; never without an executable.
+        stuck = exists and (estimate * 10 < elapsed if estimate >= 0 else elapsed // 3600000 > 24)
+        return {'_class': cls, 'currentExecutable': build_ref(ctx, execution) if exists else None, 'idle': False,
+                'likelyStuck': stuck, 'number': number, 'progress': progress}
+    return Lazy({'_class': cls}, full)
+
+
+def computer_set_json(ctx: Ctx) -> dict[str, t.Any]:
+    """``GET /computer/api/json``: ``hudson.model.ComputerSet`` with the built-in node only.
+
+    A freestyle build takes one of the node's ``numExecutors`` executors (``hudson.model.Executor``,
+    numbered from 0, in start order); a Pipeline build runs on a ``OneOffExecutor`` (number -1), as a
+    flyweight task, and uses none. The simulator does not limit executors: a freestyle build beyond
+    ``numExecutors`` gets an executor numbered after them. ``busyExecutors`` and ``totalExecutors`` count
+    the regular executors only (``Computer.countBusy`` / ``countExecutors``).
+    """
+    active = sorted((e for e in ctx.engine.executions('jenkins') if e.state in (eng.RUNNING, eng.WAITING)),
+                    key=lambda e: (t.cast(float, e.started_at), e.id))
+    freestyle = [e for e in active if kind(e.spec) == 'freestyle']
+    slots: list[Execution | None] = list(freestyle) + [None] * max(ctx.config.executors - len(freestyle), 0)
+    executors = [_executor_json(ctx, 'hudson.model.Executor', i, e) for i, e in enumerate(slots)]
+    one_off = [_executor_json(ctx, 'hudson.model.OneOffExecutor', -1, e) for e in active if kind(e.spec) != 'freestyle']
+    computer = {'_class': 'hudson.model.Hudson$MasterComputer', 'actions': [], 'assignedLabels': [{'name': 'built-in'}],
+                'description': "the Jenkins controller's built-in node", 'displayName': 'Built-In Node', 'executors': executors,
+                'idle': not active, 'numExecutors': ctx.config.executors, 'offline': False, 'offlineCause': None,
+                'oneOffExecutors': one_off, 'temporarilyOffline': False}
+    return {'_class': 'hudson.model.ComputerSet', 'busyExecutors': len(freestyle), 'computer': [computer], 'displayName': 'Nodes',
+            'totalExecutors': len(slots)}

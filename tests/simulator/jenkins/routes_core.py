@@ -14,12 +14,15 @@ from ..engine import Execution, Trigger
 from ..httpcore import Response, Router
 from ..scenario import ParameterSpec, PipelineSpec
 from . import logs, model
-from .web import Ctx, HttpError, api_response, error_page, exception_page, html_page, job_name_from_path, oops_page, run_path
+from .web import Ctx, HttpError, StaplerRequest, api_response, error_page, exception_page, html_page, job_name_from_path, oops_page, run_path
 
 JOB = r'(?P<job>(?:/job/[^/]+)+)'
 PERMALINKS = 'lastBuild|lastCompletedBuild|lastSuccessfulBuild|lastStableBuild|lastFailedBuild|lastUnstableBuild|lastUnsuccessfulBuild'
 RUN = JOB + r'/(?P<run>[0-9]+|%s)' % PERMALINKS
 API = r'/api/(?P<fmt>json|python)/?'
+# Api.doJson / doPython do not look at the method: a POST is answered like a GET (CrumbFilter still
+# wants a crumb for it unless the request is authenticated by API token).
+DATA_API = ('GET', 'POST')
 
 
 # -- lookups shared with routes_pipeline -------------------------------------------------------
@@ -74,17 +77,28 @@ def coerce_value(ctx: Ctx, param: ParameterSpec, value: t.Any) -> t.Any:
 
 
 def submitted_json(ctx: Ctx) -> dict[str, t.Any]:
-    """``StaplerRequest.getSubmittedForm()``: the ``json`` form field, 400 when absent, 500 when not JSON."""
-    raw = ctx.request.param('json')
+    """``StaplerRequest.getSubmittedForm()``: the ``json`` form field, 400 when absent, 500 when not JSON.
+
+    For a ``multipart/*`` body only its ``json`` part counts (not the query's); otherwise the ``json``
+    parameter of the query or the URL-encoded body. Without one: 400 "This page expects a form
+    submission" when something was submitted (any parameter, or any multipart body), else "Nothing is submitted".
+    """
+    request = ctx.request
+    parts = request.multipart() if isinstance(request, StaplerRequest) else None
+    if parts is not None:
+        raw: str | None = parts['json'][0].decode('utf-8', 'replace') if 'json' in parts else None
+        submitted = True
+    else:
+        raw = request.param('json')
+        submitted = bool(request.params())
     if not raw:
-        message = 'This page expects a form submission' if ctx.request.params() else 'Nothing is submitted'
-        raise HttpError(error_page(400, message, ctx.request))
+        raise HttpError(error_page(400, 'This page expects a form submission' if submitted else 'Nothing is submitted', request))
     try:
         data = json.loads(raw)
     except ValueError as exc:
-        raise HttpError(exception_page('javax.servlet.ServletException', 'Failed to parse JSON:' + raw, ctx.request)) from exc
+        raise HttpError(exception_page('javax.servlet.ServletException', 'Failed to parse JSON:' + raw, request)) from exc
     if not isinstance(data, dict):
-        raise HttpError(exception_page('net.sf.json.JSONException', 'A JSONObject text must begin with \'{\'', ctx.request))
+        raise HttpError(exception_page('net.sf.json.JSONException', 'A JSONObject text must begin with \'{\'', request))
     return data
 
 
@@ -180,6 +194,11 @@ def cancel_item(ctx: Ctx) -> Response:
     return Response(204, b'', [])
 
 
+def computers(ctx: Ctx) -> Response:
+    """``/computer/api/json`` (ComputerSet: the built-in node, its executors and one-off executors)."""
+    return api_response(ctx, model.computer_set_json(ctx))
+
+
 def job_page(ctx: Ctx) -> Response:
     """Job or folder HTML page."""
     name, _spec = find_job(ctx)
@@ -197,7 +216,13 @@ def _queued_response(ctx: Ctx, execution: Execution, status: int) -> Response:
 
 
 def build(ctx: Ctx) -> Response:
-    """``POST /job/J/build``: 201 + Location (also for a request folded into a queued item)."""
+    """``POST /job/J/build`` (``ParameterizedJobMixIn.doBuild``): 201 + Location of the queue item.
+
+    Without parameters ``schedule2(...).getItem()`` is also the identical item already queued, so that is
+    201 too (JENKINS-66105). A parameterized job goes through ``ParametersDefinitionProperty._doBuild``,
+    whose ``Queue.schedule`` returns only a *created* item: for one folded into an identical queued item it
+    answers ``sendRedirect(".")``, a 302 to the request URI up to its last slash (the job page).
+    """
     spec = find_pipeline(ctx)
     if spec.disabled:
         return error_page(409, '%s is not buildable' % spec.name, ctx.request)
@@ -205,12 +230,26 @@ def build(ctx: Ctx) -> Response:
     values = {p.name: p.default for p in spec.parameters}
     if spec.parameters:
         values.update(parameter_entries(ctx, spec.parameters, submitted_json(ctx)))
-    execution, _created = schedule(ctx, spec, values, delay)
+    execution, created = schedule(ctx, spec, values, delay)
+    if spec.parameters and not created:
+        return ctx.redirect_to(request_dir(ctx))
     return _queued_response(ctx, execution, 201)
 
 
+def request_dir(ctx: Ctx) -> str:
+    """Stapler's ``sendRedirect(".")``: the request path up to its last ``/``, relative to the Jenkins root."""
+    path = ctx.request.path.lstrip('/')
+    return path[:path.rfind('/') + 1]
+
+
 def build_with_parameters(ctx: Ctx) -> Response:
-    """``POST /job/J/buildWithParameters``: 201 new item, 303 folded into an identical queued item."""
+    """``POST /job/J/buildWithParameters`` (``ParametersDefinitionProperty.buildWithParameters``): 201 new item,
+    303 folded into an identical queued item (both with the item's Location).
+
+    Each definition reads ``req.getParameterValues(name)`` (``SimpleParameterDefinition.createValue``): none
+    gives the default, more than one throws ``IllegalArgumentException("Illegal number of parameter values
+    for NAME: N")`` (500). Names without a definition are ignored.
+    """
     spec = find_pipeline(ctx)
     if spec.disabled:
         return error_page(409, '%s is not buildable' % spec.name, ctx.request)
@@ -218,7 +257,13 @@ def build_with_parameters(ctx: Ctx) -> Response:
         return error_page(400, '%s is not parameterized' % spec.name, ctx.request)
     delay = parse_delay(ctx)
     submitted = ctx.request.params()
-    values = {p.name: coerce_value(ctx, p, submitted[p.name][0]) if p.name in submitted else p.default for p in spec.parameters}
+    values: dict[str, t.Any] = {}
+    for param in spec.parameters:
+        given = submitted.get(param.name)
+        if given is not None and len(given) != 1:
+            return exception_page('java.lang.IllegalArgumentException', 'Illegal number of parameter values for %s: %d' % (param.name, len(given)),
+                                  ctx.request)
+        values[param.name] = param.default if given is None else coerce_value(ctx, param, given[0])
     execution, created = schedule(ctx, spec, values, delay)
     return _queued_response(ctx, execution, 201 if created else 303)
 
@@ -292,17 +337,18 @@ def _last_segment(match: t.Any) -> str:
 def register(router: Router) -> None:
     """Add the core routes, each labelled with its operation name (request log, fault filters)."""
     router.add('GET', r'/', root_page, 'root')
-    router.add('GET', API, root_api, 'root.api')
-    router.add('GET', r'/me' + API, whoami, 'whoAmI')
-    router.add('GET', r'/queue' + API, queue_api, 'queue')
-    router.add('GET', r'/queue/item/(?P<qid>[0-9]+)' + API, queue_item, 'queue.item')
+    router.add(DATA_API, API, root_api, 'root.api')
+    router.add(DATA_API, r'/me' + API, whoami, 'whoAmI')
+    router.add(DATA_API, r'/queue' + API, queue_api, 'queue')
+    router.add(DATA_API, r'/queue/item/(?P<qid>[0-9]+)' + API, queue_item, 'queue.item')
     router.add('POST', r'/queue/cancelItem/?', cancel_item, 'cancelItem')
+    router.add(DATA_API, r'/computer' + API, computers, 'computers')
     router.add('GET', JOB + r'/?', job_page, 'job.page')
-    router.add('GET', JOB + API, job_api, 'job')
+    router.add(DATA_API, JOB + API, job_api, 'job')
     router.add('POST', JOB + r'/build/?', build, 'build')
     router.add('POST', JOB + r'/buildWithParameters/?', build_with_parameters, 'buildWithParameters')
     router.add('GET', RUN + r'/?', run_page, 'run.page')
-    router.add('GET', RUN + API, run_api, 'run')
+    router.add(DATA_API, RUN + API, run_api, 'run')
     router.add('GET', RUN + r'/consoleText/?', console_text, 'consoleText')
     router.add('GET', RUN + r'/logText/progressiveText/?', progressive_text, 'progressiveText')
     router.add('GET', RUN + r'/console(?:Full)?/?', console_page, 'console')

@@ -10,8 +10,11 @@ URL rules (as Jenkins):
 """
 from __future__ import annotations
 
+import dataclasses
+import email.parser
+import email.policy
 import html
-import json
+import re
 import typing as t
 import urllib.parse
 import uuid
@@ -45,6 +48,74 @@ def run_path(execution: Execution) -> str:
 def job_name_from_path(group: str) -> str:
     """``a/b`` from a matched ``/job/a/job/b`` path."""
     return '/'.join(urllib.parse.unquote(part) for part in group.split('/job/') if part)
+
+
+class JettyRequest(Request):
+    """A request's parameters as Jetty's servlet request gives them (what filters such as CrumbFilter see).
+
+    Form fields come from the body only for ``application/x-www-form-urlencoded`` (any case, any
+    parameters) on POST or PUT with a non-empty body (Jetty ``Request.extractContentParameters``): a
+    POST without a Content-Type has no form parameters, and a multipart body none either.
+    """
+
+    @classmethod
+    def wrap(cls, request: Request) -> 'JettyRequest':
+        """The same request seen through this class (fields shared, not copied)."""
+        fields = {field.name: getattr(request, field.name) for field in dataclasses.fields(Request)}
+        fields['_form'] = None  # parsed again by this class's rules
+        return cls(**fields)
+
+    @property
+    def form(self) -> dict[str, list[str]]:
+        """URL-encoded body fields (empty for every other content type, and without one)."""
+        if self._form is None:
+            ctype = (self.header('Content-Type') or '').split(';')[0].strip().lower()
+            urlencoded = ctype == 'application/x-www-form-urlencoded' and self.method in ('POST', 'PUT') and self.body
+            self._form = urllib.parse.parse_qs(self.body.decode('utf-8', 'replace'), keep_blank_values=True) if urlencoded else {}
+        return self._form
+
+
+class StaplerRequest(JettyRequest):
+    """A request as Stapler's ``RequestImpl`` gives it to a handler: for a ``multipart/*`` body its form
+    fields (parts without a file name; the last part of a name wins, ``HashMap.put``) come first in
+    :meth:`param`, and :meth:`params` appends each one to the query's values of that name
+    (``RequestImpl.getParameter`` / ``getParameterValues`` / ``getParameterMap``)."""
+
+    _parts: dict[str, tuple[bytes, bool]] | None = None
+
+    def multipart(self) -> dict[str, tuple[bytes, bool]] | None:
+        """``{name: (content, is_form_field)}`` of a ``multipart/*`` body (``parseMultipartFormData``); None for other bodies.
+        A body that does not parse gives no parts (``getFormDataFormFields`` logs the error and goes on)."""
+        ctype = self.header('Content-Type') or ''
+        if not ctype.lower().startswith('multipart/'):
+            return None
+        if self._parts is None:
+            self._parts = {}
+            message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(b'Content-Type: %s\r\n\r\n%s' % (ctype.encode('latin-1'), self.body))
+            if message.is_multipart():
+                for part in message.iter_parts():
+                    name = part.get_param('name', header='content-disposition')
+                    if isinstance(name, str):
+                        self._parts[name] = (part.get_payload(decode=True) or b'', part.get_filename() is None)
+        return self._parts
+
+    def form_fields(self) -> dict[str, str]:
+        """The multipart form fields as text (``parsedFormDataFormFields``); empty for other bodies."""
+        return {name: content.decode('utf-8', 'replace') for name, (content, field) in (self.multipart() or {}).items() if field}
+
+    def param(self, name: str, default: str | None = None) -> str | None:
+        """``RequestImpl.getParameter``: a multipart form field first, else the servlet's (query, then URL-encoded form)."""
+        fields = self.form_fields()
+        if name in fields:
+            return fields[name]
+        return super().param(name, default)
+
+    def params(self) -> dict[str, list[str]]:
+        """``RequestImpl.getParameterMap``: the servlet's parameters, each multipart form field appended."""
+        merged = super().params()
+        for name, value in self.form_fields().items():
+            merged.setdefault(name, []).append(value)
+        return merged
 
 
 class Ctx:
@@ -109,23 +180,106 @@ def headers_for(config: JenkinsConfig, session: str) -> list[tuple[str, str]]:
 
 
 def api_response(ctx: Ctx, data: t.Any, fmt: str | None = None) -> Response:
-    """Serve model data as ``api/json`` or ``api/python`` (``fmt``, default: the route's) honouring ``tree``, ``depth``, ``pretty``."""
+    """Serve model data as ``api/json`` or ``api/python`` (``fmt``, default: the route's), as Stapler's
+    ``ResponseImpl.serveExposedBean`` does: ``tree`` (when the parameter is present, even empty) wins over
+    ``depth``; a malformed ``tree`` or a ``depth`` that is not an integer is an uncaught ServletException
+    (500, the "Oops!" page); ``pretty`` pretty-prints whatever its value (``req.hasParameter``)."""
     request = ctx.request
     if fmt is None:
         fmt = request.match.groupdict().get('fmt') if request.match else 'json'
+    tree = request.param('tree')
+    depth = 0
+    if tree is None:
+        raw_depth = request.param('depth')
+        if raw_depth is not None:
+            if re.fullmatch(r'[+-]?[0-9]+', raw_depth) is None:  # Integer.parseInt
+                return oops_page(500)  # ServletException("Depth parameter must be a number")
+            depth = int(raw_depth)
     try:
-        depth = int(request.param('depth') or 0)
-        shaped = render(data, request.param('tree'), depth)
-    except (TreeError, ValueError) as exc:
-        return error_page(500, str(exc), request)
-    if fmt == 'python':
-        response = Response(200, repr(shaped).encode('utf-8'), [('Content-Type', 'text/x-python;charset=utf-8')])
-    else:
-        indent = 2 if (request.param('pretty') or '').lower() == 'true' else None
-        body = json.dumps(shaped, indent=indent, ensure_ascii=False, separators=(',', ': ') if indent else (',', ':'))
-        response = Response(200, body.encode('utf-8'), [('Content-Type', 'application/json;charset=utf-8')])
-    response.headers.append(('X-Frame-Options', 'deny'))
-    return response
+        shaped = render(data, tree, depth)
+    except TreeError:
+        return oops_page(500)  # ServletException("Malformed tree expression: java.lang.IllegalArgumentException: ...")
+    flavor = 'python' if fmt == 'python' else 'json'
+    body = stapler_dump(shaped, flavor, request.param('pretty') is not None)
+    # Flavor.contentType says charset=UTF-8; the simulator keeps its earlier lower-case spelling (the case Jetty sends is not checked)
+    content_type = 'text/x-python;charset=utf-8' if flavor == 'python' else 'application/json;charset=utf-8'
+    return Response(200, body.encode('utf-8'), [('Content-Type', content_type), ('X-Frame-Options', 'deny')])
+
+
+def _stapler_string(text: str) -> str:
+    """``JSONDataWriter.value``: double quotes; ``"`` ``\\`` LF CR TAB as short escapes; ISO control characters
+    (U+0000-U+001F, U+007F-U+009F) and each UTF-16 surrogate as ``\\uXXXX`` (lower-case hex); all else as is."""
+    out = ['"']
+    for char in text:
+        code = ord(char)
+        if char in _SHORT_ESCAPES:
+            out.append(_SHORT_ESCAPES[char])
+        elif code < 0x20 or 0x7f <= code <= 0x9f:
+            out.append('\\u%04x' % code)
+        elif code > 0xffff:  # a Java string holds it as a surrogate pair, each escaped
+            code -= 0x10000
+            out.append('\\u%04x\\u%04x' % (0xd800 + (code >> 10), 0xdc00 + (code & 0x3ff)))
+        else:
+            out.append(char)
+    out.append('"')
+    return ''.join(out)
+
+
+_SHORT_ESCAPES = {'"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t'}
+
+
+def stapler_dump(value: t.Any, flavor: str = 'json', pretty: bool = False) -> str:
+    """Write ``value`` as Stapler's ``JSONDataWriter`` (``flavor='json'``) or ``PythonDataWriter`` (``'python'``).
+
+    Both write JSON syntax; the Python flavor only prints ``None``, ``True`` and ``False`` for null and the
+    booleans (strings are quoted and escaped as in JSON, not as Python's ``repr``). Compact output has no
+    spaces (``"a":1,"b":2``). Pretty output (``pretty``) puts each member on its own line indented by two
+    spaces per level, ``"name" : value``, and an empty list or object as ``[`` newline, indent, newline ``]``.
+    """
+    parts: list[str] = []
+    literals = {None: 'None', True: 'True', False: 'False'} if flavor == 'python' else {None: 'null', True: 'true', False: 'false'}
+    level = 0 if pretty else -1
+
+    def newline(depth: int) -> None:
+        if depth >= 0:
+            parts.append('\n' + '  ' * depth)
+
+    def write(item: t.Any, depth: int) -> None:
+        if item is None or isinstance(item, bool):
+            parts.append(literals[item])
+        elif isinstance(item, (int, float)):
+            parts.append(str(item))
+        elif isinstance(item, str):
+            parts.append(_stapler_string(item))
+        elif isinstance(item, dict):
+            members = list(item.items())
+            parts.append('{')
+            inner = depth + 1 if depth >= 0 else -1
+            newline(inner)
+            for index, (name, member) in enumerate(members):
+                if index:
+                    parts.append(',')
+                    newline(inner)
+                parts.append('"%s"%s' % (name, ':' if depth < 0 else ' : '))  # JSONDataWriter.name does not escape
+                write(member, inner)
+            newline(depth)
+            parts.append('}')
+        elif isinstance(item, (list, tuple)):
+            parts.append('[')
+            inner = depth + 1 if depth >= 0 else -1
+            newline(inner)
+            for index, member in enumerate(item):
+                if index:
+                    parts.append(',')
+                    newline(inner)
+                write(member, inner)
+            newline(depth)
+            parts.append(']')
+        else:
+            raise TypeError('cannot export %r' % (item,))
+
+    write(value, level)
+    return ''.join(parts)
 
 
 def wfapi_response(data: t.Any) -> Response:
@@ -181,9 +335,12 @@ def oops_page(status: int) -> Response:
 
 
 def exception_page(exc_class: str, message: str, request: Request) -> Response:
-    """An uncaught exception: HTTP 500 with the exception text in the container's error page (a documented
-    deviation: real Jenkins shows :func:`oops_page` without the text unless stack traces are enabled)."""
-    return error_page(500, '%s: %s' % (exc_class, message), request)
+    """An uncaught exception (``exc_class``: ``message``): Jenkins' ``UncaughtExceptionFilter`` hands it to
+    ``InstallUncaughtExceptionHandler.handleException``, which answers 500 with ``oops.jelly``. The exception
+    text is in the page only with ``jenkins.model.Jenkins.SHOW_STACK_TRACE`` (not simulated), so the arguments
+    only document what Jenkins would log."""
+    del exc_class, message, request  # what Jenkins logs with the logging id, never sends
+    return oops_page(500)
 
 
 def html_page(title: str, text: str = '') -> Response:

@@ -77,9 +77,9 @@ def test_restart_from_stage_then_input_proceed(sim, client, deploy):
     assert client.get(deploy + '/2/wfapi/nextPendingInputAction').json()['id'] == 'Deploy'
     proceed = deploy + '/2/input/Deploy/proceed'
     bad_name = client.post(proceed, data={'json': json.dumps({'parameter': [{'name': 'NOPE', 'value': 'x'}]})})
-    assert bad_name.status_code == 500 and 'No such parameter definition: NOPE' in bad_name.text
+    assert bad_name.status_code == 500 and 'Oops!' in bad_name.text and 'NOPE' not in bad_name.text  # uncaught: no exception text
     bad_choice = client.post(proceed, data={'json': json.dumps({'parameter': [{'name': 'TARGET', 'value': 'moon'}]})})
-    assert bad_choice.status_code == 500 and 'Illegal choice for parameter TARGET: moon' in bad_choice.text
+    assert bad_choice.status_code == 500 and 'Oops!' in bad_choice.text and 'moon' not in bad_choice.text
     assert client.post(proceed).status_code == 400  # the json form field is required
     # A password-authenticated approver needs the crumb like every POST.
     approver = requests.Session()

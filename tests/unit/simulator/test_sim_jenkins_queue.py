@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import requests
 
 from ansible_collections.cicd.pipelines.tests.simulator.testing import running
@@ -68,9 +69,9 @@ def test_build_endpoint_variants(sim, client, job_url):
     assert run['parameters']['VERSION'] == '9' and run['parameters']['DRY_RUN'] is True and run['parameters']['TARGET'] == 'staging'
     assert client.post(deploy + '/build').status_code == 400  # "Nothing is submitted"
     unknown = client.post(deploy + '/build', data={'json': json.dumps({'parameter': {'name': 'NOPE', 'value': 1}})})
-    assert unknown.status_code == 500 and 'No such parameter definition: NOPE' in unknown.text
+    assert unknown.status_code == 500 and 'Oops!' in unknown.text and 'NOPE' not in unknown.text  # uncaught: no exception text
     illegal = client.post(deploy + '/buildWithParameters', params={'TARGET': 'moon'})
-    assert illegal.status_code == 500 and 'Illegal choice for parameter TARGET: moon' in illegal.text
+    assert illegal.status_code == 500 and 'Oops!' in illegal.text and 'moon' not in illegal.text
     disabled = client.post(job_url(sim, 'frozen') + '/buildWithParameters', params={'X': '1'})
     assert disabled.status_code == 409 and 'frozen is not buildable' in disabled.text
 
@@ -121,3 +122,71 @@ def test_root_url_override_is_used_in_urls_and_location(job_url, test_scenario):
         response = session.post(job_url(sim, 'nightly') + '/build')
         assert response.headers['Location'] == 'http://jenkins.internal.example:8080/jenkins/queue/item/1/'
         assert session.get(sim.jenkins_url + '/api/json').json()['url'] == 'http://jenkins.internal.example:8080/jenkins/'
+
+
+def test_parameterized_build_folded_into_a_queued_item_redirects_to_the_job(sim, client, job_url):
+    deploy = job_url(sim, 'team/app/deploy')
+    form = {'json': json.dumps({'parameter': [{'name': 'VERSION', 'value': '7'}]})}
+    first = client.post(deploy + '/build', data=form, allow_redirects=False)
+    assert first.status_code == 201
+    # ParametersDefinitionProperty._doBuild: Queue.schedule gives no *created* item -> sendRedirect(".").
+    again = client.post(deploy + '/build', data=form, allow_redirects=False)
+    assert again.status_code == 302 and again.headers['Location'] == deploy + '/'
+    assert sim.counters()['executions']['jenkins']['team/app/deploy']['created'] == 1
+    # buildWithParameters with the same values: 303 to that same item.
+    same = client.post(deploy + '/buildWithParameters', data={'VERSION': '7'}, allow_redirects=False)
+    assert same.status_code == 303 and same.headers['Location'] == first.headers['Location']
+
+
+def test_computer_set_shows_executors_and_what_they_run(sim, client, job_url):
+    idle = client.get(sim.jenkins_url + '/computer/api/json').json()
+    assert idle['_class'] == 'hudson.model.ComputerSet' and idle['displayName'] == 'Nodes'
+    assert idle['busyExecutors'] == 0 and idle['totalExecutors'] == 2
+    node = idle['computer'][0]
+    assert node['_class'] == 'hudson.model.Hudson$MasterComputer' and node['displayName'] == 'Built-In Node'
+    assert node['numExecutors'] == 2 and node['idle'] is True and node['offline'] is False
+    assert node['executors'] == [{'_class': 'hudson.model.Executor'}] * 2 and node['oneOffExecutors'] == []
+    client.post(job_url(sim, 'nightly') + '/build')
+    client.post(job_url(sim, 'team/app/serial') + '/build')
+    sim.advance(5)
+    tree = 'busyExecutors,computer[idle,executors[number,idle,progress,currentExecutable[url]],oneOffExecutors[number,currentExecutable[url]]]'
+    busy = client.post(sim.jenkins_url + '/computer/api/json', params={'tree': tree}).json()
+    assert busy['busyExecutors'] == 1
+    node = busy['computer'][0]
+    # The freestyle build holds executor #0; the Pipeline build runs on a one-off (flyweight) executor.
+    assert node['idle'] is False
+    assert node['executors'] == [
+        {'_class': 'hudson.model.Executor', 'number': 0, 'idle': False, 'progress': -1,
+         'currentExecutable': {'_class': 'hudson.model.FreeStyleBuild', 'url': job_url(sim, 'nightly') + '/1/'}},
+        {'_class': 'hudson.model.Executor', 'number': 1, 'idle': True, 'progress': -1, 'currentExecutable': None}]
+    assert node['oneOffExecutors'] == [{'_class': 'hudson.model.OneOffExecutor', 'number': -1,
+                                        'currentExecutable': {'_class': 'org.jenkinsci.plugins.workflow.job.WorkflowRun',
+                                                              'url': job_url(sim, 'team/app/serial') + '/1/'}}]
+    python = client.get(sim.jenkins_url + '/computer/api/python?tree=totalExecutors,computer[idle]')
+    assert python.text == '{"_class":"hudson.model.ComputerSet","computer":[{"_class":"hudson.model.Hudson$MasterComputer","idle":False}],"totalExecutors":2}'
+
+
+def test_executor_count_and_left_item_lag_are_configurable(test_scenario, job_url):
+    test_scenario['jenkins'].update({'executors': 4, 'left_item_lag': 2})
+    with running(test_scenario) as sim, requests.Session() as client:
+        client.auth = ('admin', '11f0c0ffeec0ffeec0ffeec0ffeec0ffee')
+        assert client.get(sim.jenkins_url + '/computer/api/json?tree=totalExecutors').json()['totalExecutors'] == 4
+        assert client.get(sim.jenkins_url + '/api/json?tree=numExecutors').json()['numExecutors'] == 4
+        queued = client.post(job_url(sim, 'nightly') + '/build')
+        item = queued.headers['Location'] + 'api/json'
+        sim.advance(5)  # the quiet period is over: the item left the queue, its build does not exist yet
+        left = client.get(item).json()
+        assert left['_class'] == 'hudson.model.Queue$LeftItem' and left['cancelled'] is False and left['executable'] is None
+        executor = client.get(sim.jenkins_url + '/computer/api/json?tree=computer[executors[idle,currentExecutable]]').json()
+        assert executor['computer'][0]['executors'][0] == {'_class': 'hudson.model.Executor', 'idle': False, 'currentExecutable': None}
+        sim.advance(2)
+        assert client.get(item).json()['executable'] == {'_class': 'hudson.model.FreeStyleBuild', 'number': 1, 'url': job_url(sim, 'nightly') + '/1/'}
+
+
+def test_jenkins_section_rejects_bad_executor_settings(test_scenario):
+    for bad in ({'executors': -1}, {'executors': 'two'}, {'left_item_lag': -1}):
+        scenario = json.loads(json.dumps(test_scenario))
+        scenario['jenkins'].update(bad)
+        with pytest.raises(Exception, match='jenkins.(executors|left_item_lag)'):
+            with running(scenario):
+                pass
