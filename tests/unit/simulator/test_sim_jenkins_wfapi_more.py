@@ -1,0 +1,86 @@
+"""Jenkins fidelity: progressive logs (text and HTML), wfapi artifacts/changesets/node logs, InputAction and
+ApproverAction in a build's actions, and who may answer an input (submitter)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ansible_collections.cicd.pipelines.tests.simulator.testing import running
+
+DEPLOY = 'team/app/deploy'
+GATE = 'team/app/gate'
+
+
+@pytest.fixture(name='deploy')
+def deploy_fixture(sim, client, job_url):
+    """URL of the deploy job, with build #1 queued."""
+    url = job_url(sim, DEPLOY)
+    assert client.post(url + '/buildWithParameters', params={'VERSION': '7'}).status_code == 201
+    return url
+
+
+# -- logText/progressiveText and progressiveHtml ---------------------------------------------------------------
+def test_progressive_html_escapes_and_wraps_step_output(sim, client, deploy):
+    sim.advance(2)  # the Build stage's shell step is running
+    running_html = client.get(deploy + '/1/logText/progressiveHtml')
+    assert running_html.status_code == 200 and running_html.headers['Content-Type'] == 'text/html;charset=UTF-8'
+    assert running_html.headers['X-More-Data'] == 'true' and running_html.headers['X-ConsoleAnnotator']
+    stored = client.get(deploy + '/1/consoleText').content
+    assert running_html.headers['X-Text-Size'] == str(len(stored))
+    # The running step's block is still open: the flush closes it (LogStorage.endStep).
+    assert running_html.text.endswith('[Pipeline] sh\r\n<span class="pipeline-node-9">+ ./ci/build.sh\r\nBuild: line 1 of 3\r\n</span>')
+    assert '[Pipeline] echo\r\n<span class="pipeline-node-8">Running stage Build\r\n</span>[Pipeline] sh\r\n' in running_html.text
+    assert running_html.text.startswith('Started by user Ada Admin\r\n[Pipeline] Start of Pipeline\r\n')  # the build's own output: no block
+    size = int(running_html.headers['X-Text-Size'])
+    sim.advance(3)  # Test fails: the build is over
+    rest = client.get(deploy + '/1/logText/progressiveHtml', params={'start': size})
+    assert 'X-More-Data' not in rest.headers and rest.headers['X-ConsoleAnnotator']
+    assert rest.text.startswith('Build: line 2 of 3\r\n')  # the rest of a step that began before start is not wrapped
+    assert '</span>[Pipeline] }\r\n' in rest.text and rest.text.endswith('Finished: FAILURE\r\n')
+    plain = client.get(deploy + '/1/logText/progressiveText', params={'start': size})
+    assert 'X-ConsoleAnnotator' not in plain.headers and '<span' not in plain.text
+    assert plain.headers['X-Text-Size'] == rest.headers['X-Text-Size']
+    whole = client.get(deploy + '/1/logText/progressiveHtml').text
+    assert whole.count('<span class="pipeline-node-') == whole.count('</span>') == 4  # Build's echo and sh, Test's echo and sh
+    failed = client.get(deploy + '/1/logText/progressiveHtml', params={'start': '-1'})
+    assert failed.status_code == 500 and 'Oops!' in failed.text
+    assert client.get(deploy + '/1/logText/progressiveHtml', params={'start': size * 10}).text == whole  # rolled over: from 0
+
+
+def test_progressive_html_escapes_markup(client, job_url, test_scenario):
+    test_scenario['pipelines'][0]['stages'][0]['name'] = 'Build <fast> & "safe"'
+    with running(test_scenario) as sim:
+        deploy = job_url(sim, DEPLOY)
+        client.post(deploy + '/buildWithParameters', params={'VERSION': '1', 'delay': '0sec'})
+        sim.advance(3)
+        page = client.get(deploy + '/1/logText/progressiveHtml').text
+        # Util.xmlEscape: &, < and > only (quotes stay as they are in <pre> text).
+        assert '[Pipeline] { (Build &lt;fast&gt; &amp; "safe")\r\n' in page and '<fast>' not in page
+        assert '(Build <fast> & "safe")\r\n' in client.get(deploy + '/1/logText/progressiveText').text
+
+
+def test_progressive_html_of_a_freestyle_build_has_no_step_blocks(sim, client, job_url):
+    nightly = job_url(sim, 'nightly')
+    client.post(nightly + '/build', params={'delay': '0sec'})
+    sim.advance(6)
+    page = client.get(nightly + '/1/logText/progressiveHtml')
+    assert page.status_code == 200 and '<span' not in page.text and page.headers['X-ConsoleAnnotator']
+    assert page.text.endswith('Finished: SUCCESS\r\n') and 'X-More-Data' not in page.headers
+
+
+def test_input_step_log_lines(sim, client, job_url):
+    gate = job_url(sim, GATE)
+    client.post(gate + '/build', params={'delay': '0sec'})
+    sim.advance(1)
+    # InputStepExecution.start without parameters: the message, then "<ok> or <cancel>".
+    assert client.get(gate + '/1/consoleText').text.endswith('[Pipeline] input\nIs the build okay?\nProceed or Abort\n')
+    assert client.post(gate + '/1/input/' + _input_id(client, gate, 1) + '/abort').status_code == 200
+    console = client.get(gate + '/1/consoleText').text
+    # A rejection prints nothing in the step; FlowInterruptedException.handle prints the Rejection at the end.
+    assert console.endswith('Proceed or Abort\n[Pipeline] }\n[Pipeline] // stage\n[Pipeline] End of Pipeline\n'
+                            'Rejected by Ada Admin\nFinished: ABORTED\n')
+
+
+def _input_id(client, job, number):
+    return client.get(job + '/%d/wfapi/nextPendingInputAction' % number).json()['id']
