@@ -84,7 +84,24 @@ def node_log(ctx: Ctx) -> Response:
     step = logs.find_step(ctx, execution, node)
     if step is None:
         raise not_found(ctx)
-    return wfapi_response(wfapi.node_log(ctx, execution, node, step[2]))
+    data = wfapi.node_log(ctx, execution, node, step[2])
+    response = wfapi_response(data)
+    if 'text' in data:
+        # FlowNodeLogExt.create calls the step log's AnnotatedLargeText.writeHtmlTo, which sets the header on the current response.
+        response.headers.append(('X-ConsoleAnnotator', logs.annotator_state(execution.id, node, data['length'])))
+    return response
+
+
+def run_artifacts(ctx: Ctx) -> Response:
+    """``…/<n>/wfapi/artifacts``: RunAPI.doArtifacts, a BuildArtifactExt per ``Run.getArtifacts()``; scenarios archive none: ``[]``."""
+    find_run(ctx, pipeline_only=True)
+    return wfapi_response([])
+
+
+def run_changesets(ctx: Ctx) -> Response:
+    """``…/<n>/wfapi/changesets``: RunAPI.doChangesets, a ChangeSetExt per ``WorkflowRun.getChangeSets()``; no SCM here: ``[]``."""
+    find_run(ctx, pipeline_only=True)
+    return wfapi_response([])
 
 
 def pending_input_actions(ctx: Ctx) -> Response:
@@ -245,6 +262,8 @@ def register(router: Router) -> None:
     router.add('GET', RUN + r'/wfapi(?:/describe)?/?', run_describe, 'describe')
     router.add('GET', RUN + r'/execution/node/(?P<node>[0-9]+)/wfapi(?:/describe)?/?', node_describe, 'node.describe')
     router.add('GET', RUN + r'/execution/node/(?P<node>[0-9]+)/wfapi/log/?', node_log, 'node.log')
+    router.add('GET', RUN + r'/wfapi/artifacts/?', run_artifacts, 'artifacts')
+    router.add('GET', RUN + r'/wfapi/changesets/?', run_changesets, 'changesets')
     router.add('GET', RUN + r'/wfapi/pendingInputActions/?', pending_input_actions, 'pendingInputActions')
     router.add('GET', RUN + r'/wfapi/nextPendingInputAction/?', next_pending_input_action, 'nextPendingInputAction')
     router.add('POST', RUN + r'/wfapi/inputSubmit/?', input_submit, 'inputSubmit')

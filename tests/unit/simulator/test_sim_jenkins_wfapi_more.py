@@ -84,3 +84,29 @@ def test_input_step_log_lines(sim, client, job_url):
 
 def _input_id(client, job, number):
     return client.get(job + '/%d/wfapi/nextPendingInputAction' % number).json()['id']
+
+
+# -- wfapi artifacts, changesets, node logs ----------------------------------------------------------------------
+def test_run_artifacts_and_changesets_are_empty_lists(sim, client, deploy, job_url):
+    sim.advance(2)
+    for tail in ('artifacts', 'changesets'):
+        answer = client.get(deploy + '/1/wfapi/' + tail)
+        assert answer.status_code == 200 and answer.json() == [] and answer.headers['Content-Type'] == 'application/json; charset=UTF-8'
+        assert sim.requests(operation=tail)[0]['path'].endswith('/1/wfapi/' + tail)
+    # RunExt links them only when the run has artifacts / changes.
+    assert set(client.get(deploy + '/1/wfapi/describe').json()['_links']) == {'self'}
+    assert client.get(deploy + '/9/wfapi/artifacts').status_code == 404
+    nightly = job_url(sim, 'nightly')
+    client.post(nightly + '/build', params={'delay': '0sec'})
+    sim.advance(1)
+    assert client.get(nightly + '/1/wfapi/changesets').status_code == 404  # no RunAPI on a freestyle build
+
+
+def test_node_log_of_a_step_and_of_a_stage(sim, client, deploy):
+    sim.advance(3)
+    step = client.get(deploy + '/1/execution/node/9/wfapi/log')
+    assert step.json()['text'] == '+ ./ci/build.sh\nBuild: line 1 of 3\nBuild: line 2 of 3\nBuild: line 3 of 3\n'
+    assert step.headers['X-ConsoleAnnotator']  # writeHtmlTo of the step's log sets it on the wfapi answer
+    stage = client.get(deploy + '/1/execution/node/6/wfapi/log')
+    assert stage.json() == {'nodeId': '6', 'nodeStatus': 'SUCCESS', 'length': 0, 'hasMore': False, 'consoleUrl': None}
+    assert 'X-ConsoleAnnotator' not in stage.headers  # no LogAction: nothing was written
