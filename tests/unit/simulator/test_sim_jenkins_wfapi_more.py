@@ -110,3 +110,57 @@ def test_node_log_of_a_step_and_of_a_stage(sim, client, deploy):
     stage = client.get(deploy + '/1/execution/node/6/wfapi/log')
     assert stage.json() == {'nodeId': '6', 'nodeStatus': 'SUCCESS', 'length': 0, 'hasMore': False, 'consoleUrl': None}
     assert 'X-ConsoleAnnotator' not in stage.headers  # no LogAction: nothing was written
+
+
+# -- InputAction and ApproverAction ----------------------------------------------------------------------------------
+INPUT = 'org.jenkinsci.plugins.workflow.support.steps.input.'
+
+
+def _actions(client, url, **params):
+    return [a for a in client.get(url + '/api/json', params=params).json()['actions'] if a.get('_class', '').startswith(INPUT)]
+
+
+def test_input_action_while_waiting_and_approver_action_after(sim, client, deploy):
+    sim.advance(1)
+    assert not _actions(client, deploy + '/1')  # no input step has started yet
+    sim.advance(4)
+    client.post(deploy + '/1/restart/restartPipeline', params={'stageName': 'Test'})
+    sim.advance(2)  # build 2 waits at the gate
+    # Visibility 1 is below what actions entries show at depth 0.
+    assert _actions(client, deploy + '/2') == [{'_class': INPUT + 'InputAction'}]
+    (waiting,) = _actions(client, deploy + '/2', depth=1)
+    assert waiting == {'_class': INPUT + 'InputAction', 'displayName': 'Paused for Input', 'waitingForInput': True,
+                       'executions': [{'displayName': 'Deploy to production?', 'id': 'Deploy', 'settled': False,
+                                       'input': {'_class': INPUT + 'InputStep'}}]}
+    (deeper,) = _actions(client, deploy + '/2', depth=2)
+    step = deeper['executions'][0]['input']
+    assert {k: v for k, v in step.items() if k != 'parameters'} == {
+        '_class': INPUT + 'InputStep', 'cancel': 'Abort', 'id': 'Deploy', 'message': 'Deploy to production?', 'ok': 'Proceed',
+        'submitter': None, 'submitterParameter': None}
+    assert [(p['name'], p['defaultParameterValue']) for p in step['parameters']] == [
+        ('TARGET', {'_class': 'hudson.model.StringParameterValue'}), ('CONFIRM', {'_class': 'hudson.model.BooleanParameterValue'})]
+    picked = client.get(deploy + '/2/api/json', params={'tree': 'actions[waitingForInput,executions[id]]'}).json()['actions']
+    assert {'_class': INPUT + 'InputAction', 'waitingForInput': True, 'executions': [{'id': 'Deploy'}]} in picked
+    form = {'json': json.dumps({'parameter': [{'name': 'TARGET', 'value': 'production'}, {'name': 'CONFIRM', 'value': True}]})}
+    assert client.post(deploy + '/2/input/Deploy/proceed', data=form).status_code == 200
+    assert _actions(client, deploy + '/2') == [{'_class': INPUT + 'InputAction'}, {'_class': INPUT + 'ApproverAction'}]
+    assert _actions(client, deploy + '/2', depth=1) == [
+        {'_class': INPUT + 'InputAction', 'displayName': None, 'executions': [], 'waitingForInput': False},
+        {'_class': INPUT + 'ApproverAction', 'userId': 'admin'}]
+    # Build 1 never reached the gate; a restart that skips the gate stage never starts its input step either.
+    assert not _actions(client, deploy + '/1')
+    sim.advance(10)
+    client.post(deploy + '/2/restart/restartPipeline', params={'stageName': 'Deploy'})
+    sim.advance(1)
+    assert not _actions(client, deploy + '/3')
+
+
+def test_rejected_input_leaves_no_approver_action(sim, client, job_url):
+    gate = job_url(sim, GATE)
+    client.post(gate + '/build', params={'delay': '0sec'})
+    sim.advance(1)
+    message = client.get(gate + '/1/api/json', params={'depth': 1}).json()
+    assert 'Is the build okay?' in json.dumps(message)
+    client.post(gate + '/1/input/%s/abort' % _input_id(client, gate, 1))
+    assert _actions(client, gate + '/1', depth=1) == [
+        {'_class': INPUT + 'InputAction', 'displayName': None, 'executions': [], 'waitingForInput': False}]
