@@ -143,10 +143,31 @@ def _pending_stage(ctx: Ctx, execution: Execution, ident: str) -> StageRun:
     raise not_found(ctx)
 
 
+def may_settle(ctx: Ctx, submitter: str | None) -> bool:
+    """InputStepExecution.canSettle for the request's user.
+
+    No ``submitter`` (InputStep.setSubmitter: ``Util.fixEmptyAndTrim``): Job/Build, which every user
+    has. Otherwise Overall/Administer may always answer; else the user id, then each authority
+    (``authenticated`` and the user's groups), is compared with each comma-separated entry, trimmed,
+    by the realm's IdStrategy: the default ``IdStrategy.CASE_INSENSITIVE`` (``toLowerCase``) for users
+    and, as ``getGroupIdStrategy`` defaults to it, for groups.
+    """
+    wanted = (submitter or '').strip()
+    if not wanted:
+        return True
+    user = ctx.config.user(ctx.user)
+    if user is not None and user.admin:
+        return True
+    entries = {entry.strip().lower() for entry in wanted.split(',')}
+    authorities = ('authenticated',) + (user.groups if user is not None else ())
+    return ctx.user.lower() in entries or any(group.lower() in entries for group in authorities)
+
+
 def _check_submitter(ctx: Ctx, stage: StageRun) -> None:
+    """preSubmissionCheck: ``hudson.model.Failure`` (400 + ``X-Error``) when the user may not answer."""
     submitter = t.cast(t.Any, stage.spec.gate).submitter
-    if submitter and ctx.user not in [s.strip() for s in str(submitter).split(',')]:
-        raise HttpError(failure('You need to be %s to submit this' % submitter))
+    if not may_settle(ctx, submitter):
+        raise HttpError(failure('You need to be %s to submit this.' % str(submitter).strip()))
 
 
 def _proceed(ctx: Ctx, execution: Execution, stage: StageRun) -> None:

@@ -164,3 +164,51 @@ def test_rejected_input_leaves_no_approver_action(sim, client, job_url):
     client.post(gate + '/1/input/%s/abort' % _input_id(client, gate, 1))
     assert _actions(client, gate + '/1', depth=1) == [
         {'_class': INPUT + 'InputAction', 'displayName': None, 'executions': [], 'waitingForInput': False}]
+
+
+# -- who may answer an input ---------------------------------------------------------------------------------------
+TOKENS = {'root': '11' + 'a' * 32, 'bob': '11' + 'b' * 32, 'carol': '11' + 'c' * 32, 'dave': '11' + 'd' * 32}
+
+
+def _submitter_scenario(submitter):
+    users = [{'name': 'root', 'tokens': [TOKENS['root']], 'admin': True}, {'name': 'bob', 'tokens': [TOKENS['bob']]},
+             {'name': 'carol', 'tokens': [TOKENS['carol']], 'groups': ['Release-Managers']}, {'name': 'dave', 'tokens': [TOKENS['dave']]}]
+    gate = {'message': 'Ship it?', 'submitter': submitter}
+    return {'speed': 0, 'jenkins': {'users': users},
+            'pipelines': [{'vendor': 'jenkins', 'name': 'ship', 'quiet_period': 0, 'stages': [{'name': 'Ask', 'gate': gate}]}]}
+
+
+def _waiting_build(sim, session):
+    """Start build #1 of ``ship`` (as root) and return its URL and a function answering its input as a given user."""
+    url = sim.jenkins_url + '/job/ship'
+    assert session.post(url + '/build', auth=('root', TOKENS['root'])).status_code == 201
+    sim.advance(1)
+
+    def answer(user, verb):
+        ident = session.get(url + '/1/wfapi/nextPendingInputAction', auth=('root', TOKENS['root'])).json()['id']
+        return session.post(url + '/1/input/%s/%s' % (ident, verb), auth=(user, TOKENS[user]))
+    return url, answer
+
+
+@pytest.mark.parametrize('user, allowed', [('dave', False), ('bob', True), ('carol', True), ('root', True)])
+def test_submitter_names_users_and_groups_case_insensitively(client, user, allowed):
+    with running(_submitter_scenario(' release-MANAGERS , Bob ')) as sim:
+        url, answer = _waiting_build(sim, client)
+        reply = answer(user, 'proceedEmpty')
+        if allowed:  # bob by name (any case), carol by group, root as administrator
+            assert reply.status_code == 200
+            assert client.get(url + '/1/api/json', auth=('root', TOKENS['root'])).json()['result'] == 'SUCCESS'
+        else:
+            assert reply.status_code == 400
+            assert reply.headers['X-Error'] == 'You need to be release-MANAGERS , Bob to submit this.'
+            ident = client.get(url + '/1/wfapi/nextPendingInputAction', auth=(user, TOKENS[user])).json()['id']
+            refused = client.post(url + '/1/wfapi/inputSubmit', params={'inputId': ident}, data={'json': '{}'}, auth=(user, TOKENS[user]))
+            assert refused.status_code == 500 and 'Error processing Input Submit request.' in refused.text  # RunAPI wraps the Failure
+            assert answer(user, 'abort').status_code == 200  # Job/Cancel is enough to abort
+
+
+@pytest.mark.parametrize('submitter', ['authenticated', 'AUTHENTICATED', '   '])
+def test_authenticated_authority_and_blank_submitter(client, submitter):
+    with running(_submitter_scenario(submitter)) as sim:
+        _url, answer = _waiting_build(sim, client)
+        assert answer('dave', 'proceedEmpty').status_code == 200
