@@ -172,7 +172,7 @@ def build_json(ctx: Ctx, execution: Execution) -> dict[str, t.Any]:
     building = result is None
     actions = item_actions(ctx, execution)
     actions.append({'_class': 'jenkins.metrics.impl.TimeInQueueAction'})
-    from . import wfapi  # pylint: disable=import-outside-toplevel  # wfapi builds on this module
+    from . import wfapi  # pylint: disable=import-outside-toplevel  # wfapi imports this module: a top-level import would be circular
     actions.extend(wfapi.input_actions(ctx, execution))
     runs = ctx.engine.runs('jenkins', spec.name)
     index = runs.index(execution)
