@@ -1,6 +1,8 @@
 """The ``jenkins:`` section of a scenario.
 
-Keys: ``users`` (list of ``{name, password, tokens, full_name}``), ``crumbs`` (bool, default
+Keys: ``users`` (list of ``{name, password, tokens, full_name, admin, groups}``; ``admin``: the user has
+Overall/Administer, default false except for the built-in demo ``admin``; ``groups``: names of groups the
+security realm gives the user, as authorities, besides ``authenticated``), ``crumbs`` (bool, default
 true), ``root_url`` (Jenkins' configured public URL; default: derived from each request's
 Host), ``version`` (``X-Jenkins``), ``settled_input_status`` (404 as real Jenkins, whose
 InputAction forgets settled inputs; 400 reproduces the "already given" race answer),
@@ -18,17 +20,25 @@ from ..scenario import ScenarioError
 DEFAULT_VERSION = '2.479.1'
 # Stable demo credentials (documented in docs/simulator.md). Jenkins API tokens are 34 hex
 # characters starting with "11"; this one is recognisable on purpose.
-DEFAULT_USERS = ({'name': 'admin', 'password': 'admin-password', 'tokens': ['11f0c0ffeec0ffeec0ffeec0ffeec0ffee']},)
+# Like the administrator a new Jenkins is set up with, the demo user has Overall/Administer.
+DEFAULT_USERS = ({'name': 'admin', 'password': 'admin-password', 'tokens': ['11f0c0ffeec0ffeec0ffeec0ffeec0ffee'], 'admin': True},)
 
 
 @dataclasses.dataclass(frozen=True)
 class JenkinsUser:
-    """A user who can authenticate with a password or one of its API tokens."""
+    """A user who can authenticate with a password or one of its API tokens.
+
+    ``admin``: has Overall/Administer (may answer any input). ``groups``: the authorities the security
+    realm grants besides ``authenticated`` (Jenkins' own user database grants only that one; LDAP or
+    other realms add the user's groups). Every user has every job permission (build, cancel, ...).
+    """
 
     name: str
     password: str | None
     tokens: tuple[str, ...]
     full_name: str
+    admin: bool = False
+    groups: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,8 +67,15 @@ def parse_config(raw: t.Mapping[str, t.Any]) -> JenkinsConfig:
         tokens = item.get('tokens') or []
         if not isinstance(tokens, list):
             raise ScenarioError('jenkins.users[%d].tokens must be a list' % i)
+        groups = item.get('groups') or []
+        if not isinstance(groups, list):
+            raise ScenarioError('jenkins.users[%d].groups must be a list' % i)
+        admin = item.get('admin', False)
+        if not isinstance(admin, bool):
+            raise ScenarioError('jenkins.users[%d].admin must be true or false' % i)
         users.append(JenkinsUser(name=str(item['name']), password=None if item.get('password') is None else str(item['password']),
-                                 tokens=tuple(str(tok) for tok in tokens), full_name=str(item.get('full_name') or item['name'])))
+                                 tokens=tuple(str(tok) for tok in tokens), full_name=str(item.get('full_name') or item['name']),
+                                 admin=admin, groups=tuple(str(group) for group in groups)))
     root_url = raw.get('root_url')
     if root_url is not None:
         root_url = str(root_url)

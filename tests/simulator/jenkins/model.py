@@ -172,8 +172,8 @@ def build_json(ctx: Ctx, execution: Execution) -> dict[str, t.Any]:
     building = result is None
     actions = item_actions(ctx, execution)
     actions.append({'_class': 'jenkins.metrics.impl.TimeInQueueAction'})
-    if any(s.spec.gate is not None and s.status != eng.PENDING for s in execution.stages):
-        actions.append({'_class': 'org.jenkinsci.plugins.workflow.support.steps.input.InputAction'})
+    from . import wfapi  # pylint: disable=import-outside-toplevel  # wfapi imports this module: a top-level import would be circular
+    actions.extend(wfapi.input_actions(ctx, execution))
     runs = ctx.engine.runs('jenkins', spec.name)
     index = runs.index(execution)
     pipeline = kind(spec) == 'pipeline'

@@ -6,7 +6,6 @@ helpers raise :class:`~.web.HttpError` to answer with an error page.
 from __future__ import annotations
 
 import json
-import re
 import typing as t
 
 from .. import engine as eng
@@ -285,28 +284,13 @@ def console_text(ctx: Ctx) -> Response:
 
 
 def progressive_text(ctx: Ctx) -> Response:
-    """``logText/progressiveText?start=N`` (AnnotatedLargeText.doProgressiveText -> LargeText.doProgressText).
+    """``logText/progressiveText?start=N`` (AnnotatedLargeText.doProgressiveText -> LargeText.doProgressText); see :func:`.logs.progressive`."""
+    return logs.progressive(ctx, find_run(ctx), as_html=False)
 
-    Text from byte offset N (0 when N is beyond the length: "text rolled over"), with lone LF
-    sent as CRLF (LineEndNormalizingWriter); ``X-Text-Size`` is the log length in stored bytes,
-    the offset to ask for next; ``X-More-Data: true`` while the build runs. A start that is not
-    a number, or is negative, fails with 500 as the Java code throws.
-    """
-    execution = find_run(ctx)
-    raw_start = ctx.request.param('start')
-    # Long.parseLong: an optional sign and digits, nothing else (Python's int() would also take spaces and "_").
-    if raw_start is not None and re.fullmatch(r'[+-]?[0-9]+', raw_start) is None:
-        return exception_page('java.lang.NumberFormatException', 'For input string: "%s"' % raw_start, ctx.request)
-    start = 0 if raw_start is None else int(raw_start)
-    if start < 0:
-        return exception_page('java.io.EOFException', 'Attempted to read past the end of the log', ctx.request)
-    data = logs.console_bytes(ctx, execution)
-    if start > len(data):
-        start = 0
-    headers = [('Content-Type', 'text/plain;charset=UTF-8'), ('X-Text-Size', str(len(data)))]
-    if not execution.terminal:
-        headers.append(('X-More-Data', 'true'))
-    return Response(200, data[start:].replace(b'\n', b'\r\n'), headers)
+
+def progressive_html(ctx: Ctx) -> Response:
+    """``logText/progressiveHtml?start=N`` (AnnotatedLargeText.doProgressiveHtml): the same, escaped HTML; see :func:`.logs.progressive`."""
+    return logs.progressive(ctx, find_run(ctx), as_html=True)
 
 
 def console_page(ctx: Ctx) -> Response:
@@ -351,6 +335,7 @@ def register(router: Router) -> None:
     router.add(DATA_API, RUN + API, run_api, 'run')
     router.add('GET', RUN + r'/consoleText/?', console_text, 'consoleText')
     router.add('GET', RUN + r'/logText/progressiveText/?', progressive_text, 'progressiveText')
+    router.add('GET', RUN + r'/logText/progressiveHtml/?', progressive_html, 'progressiveHtml')
     router.add('GET', RUN + r'/console(?:Full)?/?', console_page, 'console')
     router.add('POST', RUN + r'/(?:stop|term|kill)/?', stop, _last_segment)
     router.add('POST', RUN + r'/submitDescription/?', submit_description, 'submitDescription')

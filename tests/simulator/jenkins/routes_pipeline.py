@@ -84,7 +84,24 @@ def node_log(ctx: Ctx) -> Response:
     step = logs.find_step(ctx, execution, node)
     if step is None:
         raise not_found(ctx)
-    return wfapi_response(wfapi.node_log(ctx, execution, node, step[2]))
+    data = wfapi.node_log(ctx, execution, node, step[2])
+    response = wfapi_response(data)
+    if 'text' in data:
+        # FlowNodeLogExt.create calls the step log's AnnotatedLargeText.writeHtmlTo, which sets the header on the current response.
+        response.headers.append(('X-ConsoleAnnotator', logs.annotator_state(execution.id, node, data['length'])))
+    return response
+
+
+def run_artifacts(ctx: Ctx) -> Response:
+    """``…/<n>/wfapi/artifacts``: RunAPI.doArtifacts, a BuildArtifactExt per ``Run.getArtifacts()``; scenarios archive none: ``[]``."""
+    find_run(ctx, pipeline_only=True)
+    return wfapi_response([])
+
+
+def run_changesets(ctx: Ctx) -> Response:
+    """``…/<n>/wfapi/changesets``: RunAPI.doChangesets, a ChangeSetExt per ``WorkflowRun.getChangeSets()``; no SCM here: ``[]``."""
+    find_run(ctx, pipeline_only=True)
+    return wfapi_response([])
 
 
 def pending_input_actions(ctx: Ctx) -> Response:
@@ -126,10 +143,31 @@ def _pending_stage(ctx: Ctx, execution: Execution, ident: str) -> StageRun:
     raise not_found(ctx)
 
 
+def may_settle(ctx: Ctx, submitter: str | None) -> bool:
+    """InputStepExecution.canSettle for the request's user.
+
+    No ``submitter`` (InputStep.setSubmitter: ``Util.fixEmptyAndTrim``): Job/Build, which every user
+    has. Otherwise Overall/Administer may always answer; else the user id, then each authority
+    (``authenticated`` and the user's groups), is compared with each comma-separated entry, trimmed,
+    by the realm's IdStrategy: the default ``IdStrategy.CASE_INSENSITIVE`` (``toLowerCase``) for users
+    and, as ``getGroupIdStrategy`` defaults to it, for groups.
+    """
+    wanted = (submitter or '').strip()
+    if not wanted:
+        return True
+    user = ctx.config.user(ctx.user)
+    if user is not None and user.admin:
+        return True
+    entries = {entry.strip().lower() for entry in wanted.split(',')}
+    authorities = ('authenticated',) + (user.groups if user is not None else ())
+    return ctx.user.lower() in entries or any(group.lower() in entries for group in authorities)
+
+
 def _check_submitter(ctx: Ctx, stage: StageRun) -> None:
+    """preSubmissionCheck: ``hudson.model.Failure`` (400 + ``X-Error``) when the user may not answer."""
     submitter = t.cast(t.Any, stage.spec.gate).submitter
-    if submitter and ctx.user not in [s.strip() for s in str(submitter).split(',')]:
-        raise HttpError(failure('You need to be %s to submit this' % submitter))
+    if not may_settle(ctx, submitter):
+        raise HttpError(failure('You need to be %s to submit this.' % str(submitter).strip()))
 
 
 def _proceed(ctx: Ctx, execution: Execution, stage: StageRun) -> None:
@@ -245,6 +283,8 @@ def register(router: Router) -> None:
     router.add('GET', RUN + r'/wfapi(?:/describe)?/?', run_describe, 'describe')
     router.add('GET', RUN + r'/execution/node/(?P<node>[0-9]+)/wfapi(?:/describe)?/?', node_describe, 'node.describe')
     router.add('GET', RUN + r'/execution/node/(?P<node>[0-9]+)/wfapi/log/?', node_log, 'node.log')
+    router.add('GET', RUN + r'/wfapi/artifacts/?', run_artifacts, 'artifacts')
+    router.add('GET', RUN + r'/wfapi/changesets/?', run_changesets, 'changesets')
     router.add('GET', RUN + r'/wfapi/pendingInputActions/?', pending_input_actions, 'pendingInputActions')
     router.add('GET', RUN + r'/wfapi/nextPendingInputAction/?', next_pending_input_action, 'nextPendingInputAction')
     router.add('POST', RUN + r'/wfapi/inputSubmit/?', input_submit, 'inputSubmit')

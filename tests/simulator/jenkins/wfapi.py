@@ -15,8 +15,9 @@ import typing as t
 from .. import engine as eng
 from ..engine import Execution, StageRun
 from ..scenario import GateSpec, ParameterSpec
-from .logs import Step, node_id, skipped_for_failure, stage_steps, step_log_bytes
-from .model import ms, result_of
+from ..tree import Lazy
+from .logs import Step, node_id, signed_in, skipped_for_failure, stage_steps, step_log_bytes
+from .model import ms, param_definition, result_of
 from .web import CONTEXT_PATH, Ctx, job_path
 
 STAGE_STATUS = {eng.SKIPPED: 'NOT_EXECUTED', eng.RUNNING: 'IN_PROGRESS', eng.WAITING: 'PAUSED_PENDING_INPUT',
@@ -186,3 +187,53 @@ def pending_inputs(ctx: Ctx, execution: Execution) -> list[dict[str, t.Any]]:
              'proceedUrl': ctx.href(execution, 'wfapi/inputSubmit?inputId=%s' % ident),
              'abortUrl': ctx.href(execution, 'input/%s/abort' % ident),
              'redirectApprovalUrl': ctx.href(execution, 'input/')}]
+
+
+# -- InputAction / ApproverAction in a build's ``actions`` -------------------------------------------------------
+INPUT_PACKAGE = 'org.jenkinsci.plugins.workflow.support.steps.input.'
+
+
+def _input_step(gate: GateSpec) -> Lazy:
+    """InputStep (``@ExportedBean(defaultVisibility = 2)``): ``{_class}`` until ``depth`` reaches it; its parameter
+    definitions' ``defaultParameterValue`` (ParameterValue, visibility 3) is one level deeper still."""
+    def full() -> dict[str, t.Any]:
+        params = []
+        for param in gate.parameters:
+            definition = param_definition(param)
+            value = definition['defaultParameterValue']
+            definition['defaultParameterValue'] = Lazy({'_class': value['_class']}, lambda value=value: value)
+            params.append(definition)
+        # InputStep.setSubmitter: Util.fixEmptyAndTrim; getCancel defaults to Messages.abort ("Abort").
+        return {'_class': INPUT_PACKAGE + 'InputStep', 'cancel': 'Abort', 'id': input_id(gate), 'message': gate.message,
+                'ok': gate.ok, 'parameters': params, 'submitter': (gate.submitter or '').strip() or None, 'submitterParameter': None}
+    return Lazy({'_class': INPUT_PACKAGE + 'InputStep'}, full)
+
+
+def input_actions(ctx: Ctx, execution: Execution) -> list[Lazy]:
+    """The build's InputAction (from the first input step's start on, never removed) and one ApproverAction per
+    input approved by a signed-in user (``InputStepExecution.proceed``), in the order they were added.
+
+    Both export at visibility 1, below what ``actions`` entries show at ``depth=0``, so there they are
+    ``{_class}`` only. InputAction exports ``displayName`` ("Paused for Input" while it holds an input,
+    else null), ``executions`` (the inputs still waiting: InputStepExecution, visibility 2: ``displayName``
+    = the message cut at 32 characters + "...", ``id``, ``input``, ``settled``) and ``waitingForInput``;
+    ApproverAction exports ``userId``.
+    """
+    started = [s for s in execution.stages if s.spec.gate is not None and s.status not in (eng.PENDING, eng.SKIPPED)]
+    if not started:
+        return []
+    waiting = execution.pending_gate()
+    executions = []
+    if waiting is not None and waiting.spec.gate is not None:
+        gate = waiting.spec.gate
+        message = gate.message if len(gate.message) < 32 else gate.message[:32] + '...'
+        executions.append({'displayName': message, 'id': input_id(gate), 'input': _input_step(gate), 'settled': False})
+    action = {'_class': INPUT_PACKAGE + 'InputAction', 'displayName': 'Paused for Input' if executions else None,
+              'executions': executions, 'waitingForInput': bool(executions)}
+    out = [Lazy({'_class': action['_class']}, lambda: action)]
+    for stage in sorted(started, key=lambda s: s.answer.at if s.answer is not None else float('inf')):
+        answer = stage.answer
+        if answer is not None and answer.approved and signed_in(answer.user):
+            approver = {'_class': INPUT_PACKAGE + 'ApproverAction', 'userId': answer.user}
+            out.append(Lazy({'_class': approver['_class']}, lambda approver=approver: approver))
+    return out

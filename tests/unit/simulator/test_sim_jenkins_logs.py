@@ -42,9 +42,10 @@ def test_progressive_text_follows_the_build(sim, client, deploy):
     beyond = client.get(deploy + '/1/logText/progressiveText', params={'start': len(whole) + 100})
     assert beyond.content.replace(b'\r\n', b'\n') == whole.encode()  # "text rolled over": from 0 again
     assert client.get(deploy + '/1/logText/progressiveText').content == beyond.content  # no start = 0
-    for bad in ('abc', ' 5', '-5'):  # NumberFormatException, NumberFormatException, EOFException: Jenkins' "Oops!" page, no exception text
+    for bad in ('abc', ' 5', '-5', '9223372036854775808'):  # NumberFormatException, or a seek before 0: an uncaught exception
         failed = client.get(deploy + '/1/logText/progressiveText', params={'start': bad})
         assert failed.status_code == 500 and 'Oops!' in failed.text and 'Exception' not in failed.text
+        assert 'X-Text-Size' not in failed.headers
     assert sim.requests(operation='progressiveText')[0]['path'].endswith('/1/logText/progressiveText')
 
 
@@ -95,7 +96,7 @@ def test_gate_steps_and_running_step_status(sim, client, deploy):
     assert atom['status'] == 'SUCCESS'  # StatusExt.valueOf(node.getError()): no error yet
     console = client.get(deploy + '/2/consoleText').text
     assert 'Stage "Build" skipped due to this build restarting at stage "Test"' in console
-    assert 'Deploy to production?\nProceed or Abort\nApproved by Ada Admin\n' in console
+    assert '[Pipeline] input\nInput requested\nApproved by Ada Admin\n[Pipeline] sh\n' in console  # an input with parameters
     assert console.startswith('Started by user Ada Admin\nRestarted from build #1, stage Test\n')
     assert 'Finished' not in console
 
