@@ -191,7 +191,8 @@ class QueueState:
     ``reason``: ``delay`` (quiet period / requested delay not over, until ``not_before``; it wins
     over a full pipeline),
     ``concurrency`` (the pipeline's ``limit`` of active executions is reached: ``active``
-    are their ids, oldest first) or ``ready`` (due; it starts at the next sync). ``position`` is 1-based among the pipeline's queued
+    are their ids, oldest first), ``pool`` (every slot of the vendor's shared pool it needs is
+    taken, e.g. Jenkins executors) or ``ready`` (due; it starts at the next sync). ``position`` is 1-based among the pipeline's queued
     executions in submission order (1 = next to start once it may).
     """
 
@@ -208,6 +209,9 @@ class Engine:
     def __init__(self, scenario: Scenario, speed: float | None = None, clock: Clock | None = None) -> None:
         self.lock = threading.RLock()
         self.scenario = scenario
+        # Pools of slots a vendor shares between pipelines (Jenkins executors): a vendor API sets a hook
+        # giving the pool an execution needs to run in and the pool's size, or None (it needs none).
+        self.pools: dict[str, t.Callable[[Execution], tuple[str, int] | None]] = {}
         # A speed given here (CLI --speed, or an explicit clock's) wins over the scenario's until a new scenario is loaded.
         self._speed_override = clock.speed if clock is not None and speed is None else speed
         self.clock = clock or Clock(scenario.speed if speed is None else speed)
@@ -324,9 +328,23 @@ class Engine:
         return sorted(found, key=lambda e: e.id)  # a retried run re-enters _active at the end
 
     def is_blocked(self, execution: Execution) -> bool:
-        """Whether a queued execution must wait because its pipeline's concurrency limit is reached."""
+        """Whether a queued execution must wait: its pipeline's concurrency limit is reached, or its pool is full."""
         limit = execution.spec.concurrency_limit
-        return limit is not None and len(self._active_runs(execution)) >= limit
+        return (limit is not None and len(self._active_runs(execution)) >= limit) or self.pool_full(execution)
+
+    def pool_of(self, execution: Execution) -> tuple[str, int] | None:
+        """The shared pool (name, size) `execution` takes a slot of while it runs, if its vendor has one."""
+        hook = self.pools.get(execution.vendor)
+        return hook(execution) if hook is not None else None
+
+    def pool_full(self, execution: Execution) -> bool:
+        """Whether every slot of the pool a queued `execution` needs is taken by a running or waiting execution."""
+        pool = self.pool_of(execution)
+        if pool is None:
+            return False
+        taken = sum(1 for e in self._active.values() if e is not execution and e.state in (RUNNING, WAITING)
+                    and self.pool_of(e) == pool)
+        return taken >= pool[1]
 
     def blocker(self, execution: Execution) -> Execution | None:
         """The oldest active run of the same pipeline (what a blocked execution waits for), if any."""
@@ -342,7 +360,11 @@ class Engine:
         if execution.not_before > self.now():
             reason = 'delay'
         else:
-            reason = 'concurrency' if self.is_blocked(execution) else 'ready'
+            limit = execution.spec.concurrency_limit
+            if limit is not None and len(self._active_runs(execution)) >= limit:
+                reason = 'concurrency'
+            else:
+                reason = 'pool' if self.pool_full(execution) else 'ready'
         return QueueState(reason=reason, position=position, limit=execution.spec.concurrency_limit,
                           active=tuple(e.id for e in self._active_runs(execution)), not_before=execution.not_before)
 

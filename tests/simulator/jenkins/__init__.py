@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 
-from ..engine import Engine
+from ..engine import Engine, Execution
 from ..httpcore import Request, Response, VendorApi
 from ..scenario import Scenario
 from . import routes_core, routes_pipeline
@@ -29,7 +29,13 @@ class JenkinsApi(VendorApi):
         self.config = parse_config(engine.scenario.vendor_config('jenkins'))
         self.auth = Authenticator(self.config)
         self.session = secrets.token_hex(4)
+        # Freestyle builds take one of the built-in node's executors; a Pipeline's flyweight task takes none
+        # (it runs on a one-off executor), and the simulator has no `node` blocks that would take one.
+        engine.pools['jenkins'] = self._executor_pool
         super().__init__(engine)
+
+    def _executor_pool(self, execution: Execution) -> tuple[str, int] | None:
+        return ('executors', self.config.executors) if execution.spec.kind == 'freestyle' else None
 
     def register(self) -> None:
         """Core and pipeline routes."""

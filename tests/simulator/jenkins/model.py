@@ -211,12 +211,18 @@ def queue_item_visible(ctx: Ctx, execution: Execution) -> bool:
 
 
 def queue_item_json(ctx: Ctx, execution: Execution, with_actions: bool = True) -> dict[str, t.Any]:
-    """``hudson.model.Queue$WaitingItem`` / ``$BlockedItem`` / ``$LeftItem``."""
+    """``hudson.model.Queue$WaitingItem`` / ``$BlockedItem`` / ``$BuildableItem`` / ``$LeftItem``.
+
+    A due freestyle item that waits only for an executor (every one of the built-in node's
+    ``numExecutors`` is busy) is a BuildableItem: ``buildable: true``, ``pending: false``.
+    """
     now = ctx.engine.now()
     queued = execution.state == eng.QUEUED
     waiting = queued and now < execution.not_before
-    blocked = queued and not waiting
-    cls = 'WaitingItem' if waiting else ('BlockedItem' if blocked else 'LeftItem')
+    state = ctx.engine.queue_state(execution) if queued and not waiting else None
+    buildable = state is not None and state.reason == 'pool'
+    blocked = queued and not waiting and not buildable
+    cls = 'WaitingItem' if waiting else ('BlockedItem' if blocked else ('BuildableItem' if buildable else 'LeftItem'))
     params = ''.join('\n%s=%s' % (p.name, '****' if p.secret else _param_text(execution.parameters.get(p.name, p.default)))
                      for p in execution.spec.parameters)
     why = None
@@ -224,16 +230,21 @@ def queue_item_json(ctx: Ctx, execution: Execution, with_actions: bool = True) -
         why = 'In the quiet period. Expires in %s' % time_span(ms(execution.not_before - now))
     elif blocked:
         why = _blocked_why(ctx, execution, now)
+    elif buildable:
+        # Queue.BuildableItem.getCauseOfBlockage without agents: CauseOfBlockage.createNeedsMoreExecutor.
+        why = 'Waiting for next available executor'
     data: dict[str, t.Any] = {'_class': 'hudson.model.Queue$' + cls}
     if with_actions:
         data['actions'] = item_actions(ctx, execution)
-    data.update({'blocked': blocked, 'buildable': False, 'id': execution.id, 'inQueueSince': ms(execution.submitted_at),
+    data.update({'blocked': blocked, 'buildable': buildable, 'id': execution.id, 'inQueueSince': ms(execution.submitted_at),
                  'params': params, 'stuck': False, 'task': task_json(ctx, execution.spec), 'url': 'queue/item/%d/' % execution.id,
                  'why': why})
     if waiting:
         data['timestamp'] = ms(execution.not_before)
-    elif blocked:
+    elif blocked or buildable:
         data['buildableStartMilliseconds'] = ms(execution.blocked_since or execution.not_before)
+        if buildable:
+            data['pending'] = False  # BuildableItem's own export comes after NotWaitingItem's
     else:
         data['cancelled'] = execution.state == eng.CANCELLED
         data['executable'] = build_ref(ctx, execution) if build_exists(ctx, execution) else None
@@ -375,8 +386,8 @@ def computer_set_json(ctx: Ctx) -> dict[str, t.Any]:
 
     A freestyle build takes one of the node's ``numExecutors`` executors (``hudson.model.Executor``,
     numbered from 0, in start order); a Pipeline build runs on a ``OneOffExecutor`` (number -1), as a
-    flyweight task, and uses none. The simulator does not limit executors: a freestyle build beyond
-    ``numExecutors`` gets an executor numbered after them. ``busyExecutors`` and ``totalExecutors`` count
+    flyweight task, and uses none. A freestyle build beyond ``numExecutors`` waits in the queue as a
+    BuildableItem until one is free. ``busyExecutors`` and ``totalExecutors`` count
     the regular executors only (``Computer.countBusy`` / ``countExecutors``).
     """
     active = sorted((e for e in ctx.engine.executions('jenkins') if e.state in (eng.RUNNING, eng.WAITING)),

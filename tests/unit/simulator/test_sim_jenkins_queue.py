@@ -190,3 +190,30 @@ def test_jenkins_section_rejects_bad_executor_settings(test_scenario):
         with pytest.raises(Exception, match='jenkins.(executors|left_item_lag)'):
             with running(scenario):
                 pass
+
+
+def test_a_freestyle_build_waits_for_a_free_executor_as_a_buildable_item(test_scenario, job_url):
+    """Queue.BuildableItem: due, not blocked, but every executor of the built-in node is busy (Pipeline builds
+    run on one-off executors and never wait for one)."""
+    test_scenario['jenkins'].update({'executors': 1})
+    test_scenario['pipelines'].append({'vendor': 'jenkins', 'name': 'weekly', 'kind': 'freestyle', 'quiet_period': 0,
+                                       'stages': [{'name': 'Build', 'duration': 5}]})
+    with running(test_scenario) as sim, requests.Session() as client:
+        client.auth = ('admin', '11f0c0ffeec0ffeec0ffeec0ffeec0ffee')
+        client.post(job_url(sim, 'nightly') + '/build')
+        sim.advance(5)  # nightly #1 runs on executor #0
+        second = client.post(job_url(sim, 'weekly') + '/build').headers['Location'] + 'api/json'
+        pipeline = client.post(job_url(sim, 'team/app/serial') + '/build').headers['Location'] + 'api/json'
+        sim.advance(2)
+        item = client.get(second).json()
+        assert item['_class'] == 'hudson.model.Queue$BuildableItem'
+        assert (item['blocked'], item['buildable'], item['pending']) == (False, True, False)
+        assert item['why'] == 'Waiting for next available executor' and item['buildableStartMilliseconds'] > 0
+        assert list(item)[-2:] == ['buildableStartMilliseconds', 'pending']
+        queue = client.get(sim.jenkins_url + '/queue/api/json?tree=items[_class,id]').json()['items']
+        assert [i['_class'] for i in queue] == ['hudson.model.Queue$BuildableItem']
+        assert client.get(pipeline).json()['_class'] == 'hudson.model.Queue$LeftItem'  # a Pipeline needs no executor
+        assert client.get(sim.jenkins_url + '/computer/api/json?tree=busyExecutors').json()['busyExecutors'] == 1
+        sim.advance(5)  # nightly #1 has ended: weekly takes the executor
+        started = client.get(second).json()
+        assert started['_class'] == 'hudson.model.Queue$LeftItem' and started['executable']['number'] == 1
