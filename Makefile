@@ -2,6 +2,7 @@
 #
 #   make install                      create/refresh .venv from requirements-dev.txt (idempotent, fast when unchanged)
 #   make test                         install + every stage: sanity units contract integration build-install ansible-lint
+#                                     molecule bench-smoke, and sanity/units/integration again on the newest ansible-core
 #   make test STAGES="sanity units"   only some stages (also: STAGES="..." in the environment)
 #   make test STAGES=sanity SANITY_ARGS="--test pep8"   extra ansible-test arguments
 #                                     (also UNITS_ARGS, INTEGRATION_ARGS, PYTEST_ARGS for contract)
@@ -38,4 +39,4 @@ clean:
 	find . -path ./.venv -prune -o -path ./.git -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf .venv
+	rm -rf .venv .venv-newest

@@ -14,6 +14,15 @@
 #   make test STAGES=contract PYTEST_ARGS="-k jenkins -x"
 #   make test STAGES=bench-smoke                          # the benchmark harness at tiny sizes
 #   KEEP_WORKDIR=1 make test ...            # keep the temporary tree (path is printed)
+#   make test STAGES="units-newest"         # a stage on the newest ansible-core (.venv-newest)
+#
+# Versions: sanity, units and integration run on the oldest ansible-core that meta/runtime.yml's
+# requires_ansible admits (.venv, requirements-dev.txt) and, as sanity-newest, units-newest and
+# integration-newest, on the newest release (.venv-newest, requirements-newest.txt). That line
+# needs Python >= 3.12: CICD_NEWEST_PYTHON names the interpreter, else the first of python3.12,
+# python3.13, python3.14 or pyenv's that runs. Without one those stages print `skipped` and why,
+# and do not fail the run. They run in a second lane, in parallel with the others, on their own
+# copy of the tree; their output is printed when the lane ends.
 #
 # Each stage prints `=== stage NAME: ok (Ns)` or `=== stage NAME: FAILED (Ns)`; the last line is
 # `ci: N passed, M failed`, and the exit status is non-zero if any stage failed.
@@ -21,8 +30,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 REPO="$(pwd)"
 
-ALL_STAGES="sanity units contract integration build-install ansible-lint bench-smoke"
-# MOLECULE: add "molecule" here (and uncomment its stage line below) once roles with scenarios exist.
+NEWEST_STAGES="integration-newest units-newest sanity-newest"
+ALL_STAGES="sanity units contract integration build-install ansible-lint molecule bench-smoke $NEWEST_STAGES"
 MODULES="pipeline_start pipeline_info pipeline_input pipeline_resume pipeline_retry pipeline_cancel"
 
 if [ "$#" -gt 0 ]; then
@@ -59,13 +68,16 @@ if [ "${KEEP_WORKDIR:-0}" = 1 ]; then
 else
   trap 'rm -rf "$WORK"' EXIT
 fi
+copy_tree() {  # copy_tree ROOT: the working tree as ROOT/ansible_collections/cicd/pipelines
+  mkdir -p "$1/ansible_collections/cicd/pipelines"
+  tar -C "$REPO" \
+    --exclude=./.git --exclude=./.venv --exclude=./.venv-newest --exclude=./.ansible --exclude=./tests/output \
+    --exclude=./tests/integration/inventory --exclude=.pytest_cache --exclude=__pycache__ \
+    --exclude='*.pyc' --exclude='*.tar.gz' --exclude=./dist --exclude=./demo-report \
+    -cf - . | tar -C "$1/ansible_collections/cicd/pipelines" -xf -
+}
 COLL="$WORK/ansible_collections/cicd/pipelines"
-mkdir -p "$COLL"
-tar -C "$REPO" \
-  --exclude=./.git --exclude=./.venv --exclude=./.ansible --exclude=./tests/output \
-  --exclude=./tests/integration/inventory --exclude=.pytest_cache --exclude=__pycache__ \
-  --exclude='*.pyc' --exclude='*.tar.gz' --exclude=./dist \
-  -cf - . | tar -C "$COLL" -xf -
+copy_tree "$WORK"
 export ANSIBLE_COLLECTIONS_PATH="$WORK"   # ansible-lint / ansible-playbook resolve cicd.pipelines here
 
 passed=0; failed=0; failed_names=""
@@ -101,7 +113,7 @@ build_install() {
   local dist="$WORK/dist" inst="$WORK/installed" tarball rc=0 out err m bad
   ansible-galaxy collection build --force --output-path "$dist" "$REPO" || return 1
   tarball="$(ls "$dist"/cicd-pipelines-*.tar.gz)" || return 1
-  bad="$(tar -tzf "$tarball" | grep -E '(^|/)(\.venv|\.ansible|\.ci|\.git|tests/output|__pycache__|\.pytest_cache)(/|$)|\.tar\.gz$|\.pyc$|^(\./)?(Makefile|requirements-dev\.txt|\.ansible-lint|\.yamllint)$')"
+  bad="$(tar -tzf "$tarball" | grep -E '(^|/)(\.venv|\.venv-newest|\.ansible|\.ci|\.git|tests/output|__pycache__|\.pytest_cache)(/|$)|\.tar\.gz$|\.pyc$|^(\./)?(Makefile|requirements-(dev|newest)\.txt|\.ansible-lint|\.yamllint)$')"
   if [ -n "$bad" ]; then
     echo "build-install: the tarball contains files that build_ignore should keep out:"
     echo "$bad" | head -20
@@ -109,6 +121,11 @@ build_install() {
   fi
   echo "build-install: $(tar -tzf "$tarball" | grep -vc '/$') files in $(basename "$tarball")"
   ANSIBLE_COLLECTIONS_PATH="$inst" ansible-galaxy collection install --offline --force -p "$inst" "$tarball" || return 1
+  for m in role:release role:train filter:gate_answer filter:train_markdown filter:train_html; do
+    out="$(ANSIBLE_COLLECTIONS_PATH="$inst" ansible-doc -t "${m%%:*}" "cicd.pipelines.${m#*:}" 2>"$WORK/ansible-doc.err")" || {
+      echo "build-install: ansible-doc -t ${m%%:*} cicd.pipelines.${m#*:} failed:"; cat "$WORK/ansible-doc.err"; rc=1; continue; }
+    echo "build-install: ansible-doc -t ${m%%:*} cicd.pipelines.${m#*:} ok ($(wc -l <<<"$out") lines)"
+  done
   for m in $MODULES; do
     out="$(ANSIBLE_COLLECTIONS_PATH="$inst" ansible-doc -t module "cicd.pipelines.$m" 2>"$WORK/ansible-doc.err")" || {
       echo "build-install: ansible-doc cicd.pipelines.$m failed:"; cat "$WORK/ansible-doc.err"; rc=1; continue; }
@@ -122,9 +139,68 @@ build_install() {
   return "$rc"
 }
 
+newest_python() {  # the first interpreter >= 3.12 that runs, or nothing
+  local c
+  for c in ${CICD_NEWEST_PYTHON:-} python3.12 python3.13 python3.14 \
+           "$(pyenv root 2>/dev/null)"/versions/3.1[234]*/bin/python3.1[234]; do
+    [ -n "$c" ] || continue
+    if "$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then
+      command -v "$c"; return 0
+    fi
+  done
+  return 1
+}
+
+newest_lane() {  # newest_lane STAGE...: those stages on .venv-newest, in $WORK/newest; results in $WORK/newest.results
+  local py nroot ncoll npyv s t0
+  nroot="$WORK/newest"
+  if ! py="$(newest_python)"; then
+    for s in "$@"; do
+      echo "=== stage $s: skipped (the newest ansible-core needs Python >= 3.12 and none was found; set CICD_NEWEST_PYTHON)"
+    done
+    return 0
+  fi
+  t0=$SECONDS
+  if ! VENV=.venv-newest REQUIREMENTS=requirements-newest.txt PYTHON="$py" bash .ci/install; then
+    for s in "$@"; do echo "FAILED $s" >> "$WORK/newest.results"; echo "=== stage $s: FAILED (install of .venv-newest)"; done
+    return 0
+  fi
+  copy_tree "$nroot"
+  ncoll="$nroot/ansible_collections/cicd/pipelines"
+  npyv="$("$REPO/.venv-newest/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+  echo "newest: $("$REPO/.venv-newest/bin/ansible" --version | head -1) on Python $npyv (install $((SECONDS - t0))s)"
+  for s in "$@"; do
+    t0=$SECONDS
+    echo "=== stage $s"
+    # shellcheck disable=SC2086
+    if (cd "$ncoll" && export VIRTUAL_ENV="$REPO/.venv-newest" PATH="$REPO/.venv-newest/bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$nroot" &&
+        case "$s" in
+          sanity-newest)      ansible-test sanity --python "$npyv" --color no ${SANITY_ARGS:-} ;;
+          units-newest)       ansible-test units --python "$npyv" --color no ${UNITS_ARGS:-} ;;
+          integration-newest) ansible-test integration --python "$npyv" --color no ${INTEGRATION_ARGS:-} ;;
+        esac); then
+      echo "ok $s" >> "$WORK/newest.results"; echo "=== stage $s: ok ($((SECONDS - t0))s)"
+    else
+      echo "FAILED $s" >> "$WORK/newest.results"; echo "=== stage $s: FAILED ($((SECONDS - t0))s)"
+    fi
+  done
+}
+
+newest=""; main_stages=""
+for s in $STAGES; do
+  case " $NEWEST_STAGES " in *" $s "*) newest="$newest $s" ;; *) main_stages="$main_stages $s" ;; esac
+done
+lane_pid=""
+if [ -n "$newest" ]; then
+  echo "=== lane newest:$newest (in parallel; its output follows when it ends)"
+  # shellcheck disable=SC2086
+  newest_lane $newest > "$WORK/newest.log" 2>&1 &
+  lane_pid=$!
+fi
+
 # Word splitting of the *_ARGS variables is intended.
 # shellcheck disable=SC2086
-for s in $STAGES; do
+for s in $main_stages; do
   case "$s" in
     sanity)        stage sanity "$COLL" ansible-test sanity --python "$PYV" --color no ${SANITY_ARGS:-} ;;
     units)         stage units "$COLL" ansible-test units --python "$PYV" --color no ${UNITS_ARGS:-} ;;
@@ -134,11 +210,19 @@ for s in $STAGES; do
     ansible-lint)  stage ansible-lint "$COLL" ansible-lint --nocolor ;;
     # The benchmark harness at tiny sizes (the real run is `make bench`; no timing is asserted).
     bench-smoke)   stage bench-smoke "$COLL" python -m benchmarks.run --smoke ;;
-    # MOLECULE: once a role has a scenario under extensions/molecule/, add "molecule" to ALL_STAGES
-    # and uncomment this line (molecule needs .venv/bin on PATH, which is set above).
-    # molecule)    stage molecule "$COLL" molecule test --all ;;
+    # The roles' scenarios under extensions/molecule/ (molecule needs .venv/bin on PATH, which is set above).
+    molecule)      stage molecule "$COLL" molecule test --all ;;
   esac
 done
+
+if [ -n "$lane_pid" ]; then
+  wait "$lane_pid"
+  echo "=== lane newest: output"
+  cat "$WORK/newest.log"
+  while read -r res name; do
+    if [ "$res" = ok ]; then passed=$((passed + 1)); else failed=$((failed + 1)); failed_names="$failed_names $name"; fi
+  done < <(cat "$WORK/newest.results" 2>/dev/null)
+fi
 
 [ -z "$failed_names" ] || echo "failed stages:$failed_names"
 echo "total: $((SECONDS - t_install))s"

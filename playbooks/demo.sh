@@ -37,6 +37,7 @@ echo "Simulator running at $SIM (Jenkins at $SIM/jenkins, Harness at $SIM/harnes
 # vendor's own CLI variables (Jenkins: JENKINS_USER_ID, JENKINS_API_TOKEN; Harness: HARNESS_API_KEY;
 # Buddy: BUDDY_TOKEN; CodeArts: HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK).
 export DEMO_SIMULATOR="$SIM"
+export DEMO_REPORT_DIR="${DEMO_REPORT_DIR:-$ROOT/demo-report}"
 eval "$("$PY" - "$SCENARIO" <<'PYEOF'
 import shlex, sys, yaml
 scenario = yaml.safe_load(open(sys.argv[1]))
@@ -88,3 +89,4 @@ if [ "$second" -ne 0 ] || ! grep -q 'changed=0' "$WORK/second.log"; then
   exit 1
 fi
 echo "demo: ok - the release ran once on each vendor; re-running it changed nothing"
+echo "report: $DEMO_REPORT_DIR/shop-1.4.2.md and $DEMO_REPORT_DIR/shop-1.4.2.html"
