@@ -211,7 +211,9 @@ for s in $main_stages; do
     # The benchmark harness at tiny sizes (the real run is `make bench`; no timing is asserted).
     bench-smoke)   stage bench-smoke "$COLL" python -m benchmarks.run --smoke ;;
     # The roles' scenarios under extensions/molecule/ (molecule needs .venv/bin on PATH, which is set above).
-    molecule)      stage molecule "$COLL" molecule test --all ;;
+    # `reset` first: molecule keeps each scenario's state under ~/.ansible/tmp by the collection's name, so a run
+    # that was interrupted would otherwise make the next one skip `prepare` (and start no simulator).
+    molecule)      stage molecule "$COLL" bash -c 'molecule reset --all >/dev/null && molecule test --all' ;;
   esac
 done
 

@@ -271,12 +271,16 @@ options:
             type: int
   validate_certs:
     description:
-      - Verify the server's TLS certificate. Only set to V(false) on a trusted network with self-signed certificates.
+      - Verify the server's TLS certificate. Only set to V(false) on a trusted network with self-signed certificates;
+        the task then warns once, naming the servers reached without a check.
+      - Applies to every request of the vendor, including the IAM token request of CodeArts.
       - Default V(true).
     type: bool
   ca_path:
     description:
       - PEM file of the certificate authorities to verify the server's certificate with.
+      - Without it, the CA bundle of C(requests), or the one named by the environment variable C(REQUESTS_CA_BUNDLE).
+        A file that does not exist or holds no certificate is refused before anything is sent.
     type: path
   request_timeout:
     description:
@@ -295,6 +299,8 @@ notes:
   - Connection options can come from O(ignore:module_defaults) for the group C(group/cicd.pipelines.pipelines), from the
     task, from O(connections), or from the vendor's own environment variables (checked last, only for that vendor).
   - Giving an option that the chosen O(vendor) does not use is an error, so a typo in a vendor switch is caught.
+  - Proxies come from the environment as C(requests) reads it (C(HTTPS_PROXY), C(HTTP_PROXY), C(ALL_PROXY), C(NO_PROXY));
+    credentials in a proxy URL are masked in every message.
 requirements:
   - requests
 '''

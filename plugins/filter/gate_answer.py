@@ -50,6 +50,8 @@ import typing as t
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.cicd.pipelines.plugins.module_utils._model import kind_of
+
 
 def _text(value: t.Any) -> str:
     return '' if value is None else str(value)
@@ -68,14 +70,15 @@ def matches(gate: t.Mapping[str, t.Any], answer: t.Mapping[str, t.Any]) -> bool:
         try:
             return re.search(pattern, _text(gate.get('message'))) is not None
         except re.error as exc:
-            raise AnsibleFilterError('gate_answer: message %r is not a regular expression (%s)' % (pattern, exc))
+            where = ' at position %d' % exc.pos if exc.pos is not None else ''
+            raise AnsibleFilterError('gate_answer: message %r is not a regular expression (%s%s)' % (pattern, exc.msg, where))
     return False
 
 
 def gate_answer(execution: t.Any, answers: t.Any) -> t.Optional[t.Dict[str, t.Any]]:
     """The first pending gate of `execution` an entry of `answers` matches, with that entry; None if none does."""
     if not isinstance(execution, t.Mapping):
-        raise AnsibleFilterError('gate_answer: expected an execution record (a mapping), got %s' % type(execution).__name__)
+        raise AnsibleFilterError('gate_answer: expected an execution record (a mapping), got %s' % kind_of(execution))
     if not isinstance(answers, (list, tuple)) or not all(isinstance(a, t.Mapping) for a in answers):
         raise AnsibleFilterError('gate_answer: answers must be a list of mappings')
     for gate in execution.get('pending_inputs') or []:

@@ -14,6 +14,8 @@ import typing as t
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.cicd.pipelines.plugins.module_utils._model import kind_of
+
 # Bar colours by normalised status; anything else is grey.
 _COLOURS = {'succeeded': '#2e7d32', 'failed': '#c62828', 'unstable': '#f9a825', 'aborted': '#6d4c41',
             'rejected': '#ad1457', 'expired': '#6a1b9a', 'running': '#1565c0', 'waiting': '#ef6c00', 'skipped': '#9e9e9e'}
@@ -24,7 +26,8 @@ _WIDTH = 900
 
 def _members(result: t.Any) -> t.List[t.Tuple[str, t.Mapping[str, t.Any]]]:
     if not isinstance(result, t.Mapping) or not isinstance(result.get('steps'), list):
-        raise AnsibleFilterError('train report: expected the train role\'s train_result (with steps), got %s' % type(result).__name__)
+        raise AnsibleFilterError('train report: expected the train role\'s train_result (with steps), got %s' % (
+            'a mapping without a list of steps' if isinstance(result, t.Mapping) else kind_of(result)))
     return [(str(step.get('name')), member) for step in result['steps'] for member in step.get('members') or []]
 
 

@@ -20,6 +20,7 @@ import typing as t
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.cicd.pipelines.plugins.filter.gate_answer import gate_answer
+from ansible_collections.cicd.pipelines.plugins.module_utils._model import kind_of
 
 Member = t.Dict[str, t.Any]
 _UNSUCCESSFUL = ('failed', 'unstable')
@@ -33,8 +34,12 @@ def default_key(name: str, pipeline: str, version: str) -> str:
 
 def train_member(spec: t.Any, name: str, version: str) -> Member:
     """A member of a step, not started yet, from its entry in `train_steps[].members`."""
-    if not isinstance(spec, t.Mapping) or not spec.get('pipeline') or not spec.get('vendor'):
-        raise AnsibleFilterError('train_member: a member needs vendor and pipeline, got %r' % (spec,))
+    if not isinstance(spec, t.Mapping):
+        raise AnsibleFilterError('train_member: a member needs vendor and pipeline, got %s' % kind_of(spec))
+    if not spec.get('pipeline') or not spec.get('vendor'):
+        missing = ' and '.join(k for k in ('vendor', 'pipeline') if not spec.get(k))
+        raise AnsibleFilterError('train_member: a member needs vendor and pipeline, got one without %s (its keys: %s)'
+                                 % (missing, ', '.join(sorted(str(k) for k in spec)) or 'none'))
     return {'vendor': spec['vendor'], 'pipeline': spec['pipeline'],
             'key': spec.get('key') or default_key(name, str(spec['pipeline']), version),
             'spec': dict(spec), 'state': 'active', 'status': None, 'execution': None, 'attempts': 1,

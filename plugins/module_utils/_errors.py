@@ -86,7 +86,17 @@ class AmbiguousOutcomeError(ApiError):
     """A non-idempotent request may or may not have been acted on (timeout or reset after sending).
 
     Never re-send the request blindly: look the result up first (see `_backends._base.exactly_once`).
+    `settle` is how many more seconds the vendor may still be carrying the request out (after a timeout
+    it may act after the client gave up), so a lookup that finds nothing is repeated over that time before
+    anything is sent again; `sleep` and `now` are the clock of the transport that raised it.
     """
+
+    def __init__(self, msg: str, *, settle: float = 0.0, sleep: t.Optional[t.Callable[[float], None]] = None,
+                 now: t.Optional[t.Callable[[], float]] = None, **kwargs: t.Any) -> None:
+        super().__init__(msg, **kwargs)
+        self.settle = settle
+        self.sleep = sleep
+        self.now = now
 
 
 class WaitTimeout(PipelineError):

@@ -27,6 +27,12 @@ Hooks a backend plugs in (DESIGN section 10):
   rate-limit headers and a request budget, from which it paces requests *before* the limit is hit.
 
 Secrets registered with `add_secret` are replaced by `********` in every message this module builds.
+
+TLS and proxies (docs/user_guide.md, "TLS and proxies"): `verify` (a CA bundle path, True or False) is passed
+with every request, because requests lets REQUESTS_CA_BUNDLE replace a session-wide setting; proxies come from
+the environment as requests reads it (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY); a password in a proxy URL
+is registered as a secret. Requests sent without certificate checks are summed up in one warning per task
+(`tls_warning`), not one per request.
 """
 
 from __future__ import annotations
@@ -42,7 +48,7 @@ import time
 import traceback
 import typing as t
 
-from urllib.parse import urlencode
+from urllib.parse import SplitResult, unquote, urlencode, urlsplit
 
 from ._errors import (
     AmbiguousOutcomeError,
@@ -58,6 +64,7 @@ from ._errors import (
 try:
     import requests
     import requests.exceptions
+    import requests.utils
     from urllib3.exceptions import NewConnectionError
 except ImportError:  # pragma: no cover - exercised by the sanity import test
     HAS_REQUESTS = False
@@ -71,6 +78,8 @@ _MAX_MESSAGE = 300
 _IDEMPOTENT_METHODS = frozenset({'GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'})
 # Gateways answer these when the backend may have received the request but the answer was lost.
 _AMBIGUOUS_STATUSES = frozenset({502, 504})
+# Seconds to keep looking for the effect of a request whose connection broke before the answer came.
+_SETTLE_AFTER_RESET = 3.0
 
 
 @dataclasses.dataclass
@@ -305,9 +314,15 @@ class Transport:
         self.paced = 0.0
         # Backends read many executions over this one transport from a few threads at once.
         self._lock = threading.RLock()
+        self.verify = verify
+        # Origins reached over https:// without checking their certificate (verify False), for tls_warning().
+        self.unverified: t.Set[str] = set()
         self.session = requests.Session() if HAS_REQUESTS else None
         if self.session is not None:
+            # trust_env stays on (the default): proxies, NO_PROXY and REQUESTS_CA_BUNDLE come from the environment.
             self.session.verify = verify
+            for secret in _proxy_secrets():
+                self.add_secret(secret)
             self.session.headers.update({'Accept': 'application/json'})
             self.session.headers.update(headers or {})
 
@@ -353,6 +368,9 @@ class Transport:
             retry_delay: t.Optional[float] = None
             self._pace()
             outgoing = Outgoing(method, self.url(path), params, dict(headers or {}), data=data, json=json)
+            if self.verify is False and outgoing.url.lower().startswith('https://'):
+                with self._lock:
+                    self.unverified.add(_origin(outgoing.url))
             if self.auth is not None:
                 self.auth.apply(outgoing)  # every attempt: a signature covers this attempt's date
             try:
@@ -363,7 +381,7 @@ class Transport:
                 if not idempotent:
                     raise AmbiguousOutcomeError(
                         self._message(operation, None, exc.reason + '; the request may or may not have been acted on'),
-                        vendor_message=exc.reason)
+                        vendor_message=exc.reason, settle=self._settle(exc), sleep=self.sleep, now=self.now)
                 if attempt > self.policy.retries:
                     raise TransientError(self._message(operation, None, exc.reason), vendor_message=exc.reason)
                 self._count('connection error')
@@ -416,12 +434,21 @@ class Transport:
         """Return the delay before retrying the error `response`, or raise the typed error for it."""
         if response.status >= 500:
             if not idempotent:
-                cls = AmbiguousOutcomeError if response.status in _AMBIGUOUS_STATUSES else TransientError
-                raise self._error(cls, operation, response)
+                if response.status in _AMBIGUOUS_STATUSES:
+                    error = self._error(AmbiguousOutcomeError, operation, response)
+                    # 504: the gateway stopped waiting, the vendor may not have; 502: its answer was lost.
+                    error.settle = self.timeout if response.status == 504 else min(self.timeout, _SETTLE_AFTER_RESET)
+                    error.sleep, error.now = self.sleep, self.now
+                    raise error
+                raise self._error(TransientError, operation, response)
             if attempt > self.policy.retries:
                 raise self._error(TransientError, operation, response)
             self._count('HTTP %d' % response.status)
             return None
+        if response.status == 407:
+            proxy = _proxy_for(response.url or self.base_url)
+            if proxy:  # a forwarding proxy refused; the vendor never saw the request
+                raise ApiError(self._proxy_refused(proxy, '407 Proxy Authentication Required'), status=407)
         raise self._error(_ERROR_BY_STATUS.get(response.status, ApiError), operation, response)
 
     def _send(self, method: str, path: str, **kwargs: t.Any) -> Response:
@@ -429,11 +456,16 @@ class Transport:
             self.request_count += 1
         if self.session is None:  # PipelineModule reports the missing library before getting here
             raise ApiError('%s: the Python library requests is required' % self.vendor)
+        url = self.url(path)
         try:
-            raw = self.session.request(method, self.url(path), timeout=self.timeout, **kwargs)
+            # verify with each request: a session-wide setting loses to REQUESTS_CA_BUNDLE (requests merges the
+            # environment over the session), which would silently replace ca_path or validate_certs: false.
+            raw = self.session.request(method, url, timeout=self.timeout, verify=self.verify, **kwargs)
         except requests.exceptions.SSLError as exc:
             raise ApiError('%s: TLS error talking to %s: %s. Check ca_path (the certificate authorities to trust) or, '
-                           'on a trusted network only, validate_certs' % (self.vendor, self.base_url, _tls_reason(exc)))
+                           'on a trusted network only, validate_certs' % (self.vendor, self._where(url), _tls_reason(exc)))
+        except requests.exceptions.ProxyError as exc:  # before ConnectionError, its base class
+            raise self._proxy_error(url, exc)
         except requests.exceptions.ConnectTimeout:
             raise _NotSent('connect timeout after %ss' % self.timeout)
         except requests.exceptions.ConnectionError as exc:
@@ -441,8 +473,48 @@ class Transport:
                 raise _NotSent('cannot connect to %s' % self.base_url)
             raise _Broken('connection lost before the response arrived')
         except requests.exceptions.Timeout:
-            raise _Broken('no response within %ss' % self.timeout)
+            raise _Broken('no response within %ss' % self.timeout, timed_out=True)
         return Response(raw.status_code, raw.headers, raw.content, raw.url)
+
+    def _where(self, url: str) -> str:
+        """How messages name the server of `url`: the base URL, or the origin of a URL elsewhere (an IAM endpoint)."""
+        return self.base_url if url.startswith(self.base_url) else _origin(url)
+
+    def _proxy_error(self, url: str, exc: Exception) -> t.Union[ApiError, '_NotSent']:
+        """What a requests ProxyError means; nothing reached the vendor either way (requests raises it only before
+        the request left through the proxy). A 4xx refusal of the CONNECT tunnel is an ApiError, not retried: the same
+        proxy settings would be refused again. A 5xx refusal, or a proxy that cannot be reached, is retried as a
+        connection that was never opened."""
+        proxy = _masked_proxy(_proxy_for(url) or 'from the environment')
+        refused = re.search(r'Tunnel connection failed: (\d{3})([^\'"()]*)', str(exc))
+        if refused and not refused.group(1).startswith('5'):
+            return ApiError(self._proxy_refused(proxy, '%s%s' % (refused.group(1), refused.group(2).rstrip())),
+                            status=int(refused.group(1)))
+        if refused:
+            return _NotSent('the proxy %s answered %s%s to CONNECT' % (proxy, refused.group(1), refused.group(2).rstrip()))
+        return _NotSent('cannot connect to the proxy %s' % proxy)
+
+    def _proxy_refused(self, proxy: str, answer: str) -> str:
+        return self.redact('%s: could not connect through the proxy %s: it answered %s; check the proxy settings '
+                           '(HTTPS_PROXY, HTTP_PROXY, NO_PROXY)' % (self.vendor, _masked_proxy(proxy), answer))
+
+    def tls_warning(self) -> t.Optional[str]:
+        """One line for the task when requests went out over https:// unchecked (validate_certs false), else None."""
+        with self._lock:
+            origins = sorted(self.unverified)
+        if not origins:
+            return None
+        return ('%s: validate_certs is false: the certificate of %s was not checked, so anyone on the network path could '
+                'read or change the requests and their credentials; give the CA in ca_path instead'
+                % (self.vendor, ', '.join(origins)))
+
+    def _settle(self, exc: '_Broken') -> float:
+        """Seconds the vendor may still act on a request whose answer was lost (see AmbiguousOutcomeError).
+
+        After a timeout the vendor may be working on it still: give it as long again as the client waited.
+        After a reset the answer was lost on the way back, usually once the vendor is done: a few seconds.
+        """
+        return float(self.timeout) if exc.timed_out else min(float(self.timeout), _SETTLE_AFTER_RESET)
 
     def _count(self, reason: str) -> None:
         with self._lock:
@@ -489,7 +561,11 @@ class _NotSent(Exception):
 
 
 class _Broken(_NotSent):
-    """The connection failed after the request may have been sent."""
+    """The connection failed after the request may have been sent (`timed_out`: no answer in time)."""
+
+    def __init__(self, reason: str, timed_out: bool = False) -> None:
+        super().__init__(reason)
+        self.timed_out = timed_out
 
 
 def _never_sent(exc: Exception) -> bool:
@@ -504,10 +580,59 @@ def _tls_reason(exc: Exception) -> str:
     found = re.search(r'certificate verify failed: ([^()\'"]+)', text)
     if found:
         return 'certificate verify failed (%s)' % found.group(1).strip().rstrip(',')
-    found = re.search(r'\[SSL: ([A-Z_]+)\]', text)
+    found = re.search(r'\[(?:SSL|X509|PEM): ([A-Z_]+)\]', text)
     if found:
         return found.group(1).lower().replace('_', ' ')
     return 'the TLS handshake failed'
+
+
+def _origin(url: str) -> str:
+    """scheme://host[:port] of `url`, without any user:secret@ part."""
+    parts = urlsplit(url)
+    host = parts.hostname or ''
+    if ':' in host:
+        host = '[%s]' % host
+    return '%s://%s%s' % (parts.scheme, host, ':%d' % parts.port if parts.port else '')
+
+
+def _environment_proxies() -> t.Dict[str, str]:
+    """The proxy URLs of the environment by scheme, read as requests reads them (NO_PROXY's 'no' left out)."""
+    if not HAS_REQUESTS:
+        return {}
+    return {k: v for k, v in requests.utils.getproxies().items() if k != 'no' and v}
+
+
+def _proxy_for(url: str) -> t.Optional[str]:
+    """The proxy requests sends a request for `url` through (honouring NO_PROXY), or None for a direct one."""
+    if not HAS_REQUESTS:
+        return None
+    return requests.utils.select_proxy(url, requests.utils.get_environ_proxies(url))
+
+
+def _proxy_parts(proxy: str) -> SplitResult:
+    # A proxy may be given without a scheme (host:port); requests then assumes http://.
+    return urlsplit(proxy if '://' in proxy else 'http://' + proxy)
+
+
+def _proxy_secrets() -> t.List[str]:
+    """The credentials written into the environment's proxy URLs: the password, or the user part when it comes alone
+    (then it is a token)."""
+    secrets = []
+    for proxy in _environment_proxies().values():
+        parts = _proxy_parts(proxy)
+        secret = parts.password if parts.password is not None else parts.username
+        if secret:
+            secrets.extend({secret, unquote(secret)})
+    return secrets
+
+
+def _masked_proxy(proxy: str) -> str:
+    """`proxy` with its credentials replaced by ******** (the user name is kept when a password follows it)."""
+    parts = _proxy_parts(proxy)
+    if '@' not in parts.netloc:
+        return proxy
+    user = parts.username + ':' + REDACTED if parts.password is not None and parts.username else REDACTED
+    return proxy.replace(parts.netloc, user + '@' + parts.netloc.rpartition('@')[2], 1)
 
 
 def _short(text: str) -> str:

@@ -100,20 +100,59 @@ class InputParameter:
     choices: t.Optional[t.List[str]] = None
     description: t.Optional[str] = None
 
-    def check(self, value: t.Any) -> t.Optional[str]:
-        """Return why `value` is not acceptable for this parameter, or None when it is."""
+    def check(self, value: t.Any, noun: str = 'parameter') -> t.Optional[str]:
+        """Return why `value` is not acceptable for this parameter, or None when it is.
+
+        `noun` names what the value is in the message (a pipeline's or a gate's parameter, a start input)."""
         if isinstance(value, (list, tuple, set, dict)) and self.type != 'other':
             # A vendor would receive Python's text of the list ("['a', 'b']"); only vendor-specific types take several.
-            kind = 'a mapping' if isinstance(value, dict) else 'a list'
-            return ('parameter %r takes one %s value, got %s; join the values into one string yourself (for example '
-                    "with the join filter)" % (self.name, self.type, kind))
+            advice = ('join the values into one string yourself (for example with the join filter)'
+                      if self.type in ('string', 'text', 'password') else 'give one value')
+            return '%s %r takes one %s value, got %s; %s' % (noun, self.name, self.type, kind_of(value), advice)
         if self.type == 'choice' and self.choices is not None and str(value) not in self.choices:
-            return 'parameter %r must be one of %s, got %r' % (self.name, ', '.join(self.choices), value)
+            return '%s %r must be one of %s, got %s' % (noun, self.name, ', '.join(self.choices), shown(value))
         if self.type == 'boolean' and not isinstance(value, bool) and str(value).lower() not in ('true', 'false'):
-            return 'parameter %r is a boolean (true or false), got %r' % (self.name, value)
-        if self.type == 'integer' and (isinstance(value, bool) or not str(value).strip().lstrip('-').isdigit()):
-            return 'parameter %r is a whole number, got %r' % (self.name, value)
+            return '%s %r is a boolean (true or false), got %s' % (noun, self.name, shown(value))
+        if self.type == 'integer' and (isinstance(value, bool) or not _whole(value)):
+            return '%s %r is a whole number, got %s' % (noun, self.name, shown(value))
         return None
+
+
+def _whole(value: t.Any) -> bool:
+    """Whether `value` is a whole number or its text in ASCII digits (Python's int() also takes other scripts' digits)."""
+    text = str(value).strip()
+    digits = text[1:] if text.startswith('-') else text
+    return digits.isascii() and digits.isdigit()
+
+
+def kind_of(value: t.Any) -> str:
+    """What kind of value `value` is, in the words of a message ("a list"), never a Python type name."""
+    if value is None:
+        return 'nothing (null)'
+    if isinstance(value, bool):
+        return 'a boolean'
+    if isinstance(value, (int, float)):
+        return 'a number'
+    if isinstance(value, str):
+        return 'a string'
+    if isinstance(value, t.Mapping):
+        return 'a mapping'
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return 'a list'
+    return 'a value that is neither text, a number, a list nor a mapping'
+
+
+def shown(value: t.Any) -> str:
+    """`value` as a message shows it: text quoted, booleans and null as YAML writes them, others by their kind."""
+    if value is None:
+        return 'null'
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, str):
+        return repr(str(value))  # str(): a tagged string from Ansible shows as plain text
+    return kind_of(value)
 
 
 @dataclasses.dataclass
@@ -131,9 +170,11 @@ class PendingInput:
         return check_values(self.parameters, values, 'input %r' % self.id)
 
 
-def check_values(definitions: t.Sequence[InputParameter], values: t.Mapping[str, t.Any], owner: str) -> t.List[str]:
+def check_values(definitions: t.Sequence[InputParameter], values: t.Mapping[str, t.Any], owner: str,
+                 noun: str = 'parameter') -> t.List[str]:
     """Every problem with `values` against declared parameters: unknown names (listing the real ones),
-    values outside a choice, non-booleans for a boolean, missing required ones. Empty when acceptable."""
+    values outside a choice, non-booleans for a boolean, missing required ones. Empty when acceptable.
+    `noun` names what the values are in the messages of single values (InputParameter.check)."""
     known = {p.name: p for p in definitions}
     problems = []
     unknown = sorted(set(values) - set(known))
@@ -143,7 +184,7 @@ def check_values(definitions: t.Sequence[InputParameter], values: t.Mapping[str,
                         % ('s' if len(unknown) > 1 else '', ', '.join(repr(u) for u in unknown), owner, accepted))
     for name, value in values.items():
         if name in known:
-            problem = known[name].check(value)
+            problem = known[name].check(value, noun)
             if problem:
                 problems.append(problem)
     for param in definitions:
@@ -235,26 +276,26 @@ class Execution:
         return result
 
     @classmethod
-    def from_result(cls, data: t.Mapping[str, t.Any]) -> 'Execution':
+    def from_result(cls, data: t.Mapping[str, t.Any], name: str = 'execution') -> 'Execution':
         """Read a record rendered by `to_result()` (e.g. `execution: "{{ earlier.execution }}"`).
 
-        Raises ValueError naming what is missing when the mapping is not such a record.
+        Raises ValueError naming what is missing when the mapping is not such a record; `name` is how the
+        messages name the record (the option it came in).
         """
         if not isinstance(data, t.Mapping):
-            raise ValueError('execution must be the execution record returned by an earlier task, got %s'
-                             % type(data).__name__)
+            raise ValueError('%s must be the execution record returned by an earlier task, got %s' % (name, kind_of(data)))
         missing = [k for k in ('vendor', 'pipeline') if not data.get(k)]
         if data.get('id') in (None, '') and not data.get('scope'):
             missing.append('id')
         if missing:
-            raise ValueError('execution is missing %s; pass the whole execution record returned by an earlier '
-                             'cicd.pipelines task' % ', '.join(missing))
+            raise ValueError('%s is missing %s; pass the whole execution record returned by an earlier '
+                             'cicd.pipelines task' % (name, ', '.join(missing)))
         for key in ('parameters', 'scope'):
             if data.get(key) is not None and not isinstance(data[key], t.Mapping):
-                raise ValueError('execution.%s must be a mapping, got %s; pass the whole execution record returned by '
-                                 'an earlier cicd.pipelines task' % (key, type(data[key]).__name__))
-        if data.get('id') is not None and not isinstance(data['id'], (str, int)):
-            raise ValueError('execution.id must be a string, got %s' % type(data['id']).__name__)
+                raise ValueError('%s.%s must be a mapping, got %s; pass the whole execution record returned by '
+                                 'an earlier cicd.pipelines task' % (name, key, kind_of(data[key])))
+        if data.get('id') is not None and (isinstance(data['id'], bool) or not isinstance(data['id'], (str, int))):
+            raise ValueError('%s.id must be a string, got %s' % (name, kind_of(data['id'])))
         status = data.get('status') or Status.UNKNOWN.value
         return cls(
             vendor=str(data['vendor']),

@@ -18,6 +18,7 @@ vendor (predictions, gate ids, names in messages) is asked of the backend.
 from __future__ import annotations
 
 import os
+import re
 import traceback
 import typing as t
 
@@ -29,7 +30,7 @@ from ._backends._base import Backend, Operation
 from ._errors import PipelineError, UnsuccessfulExecution, ValidationError, WaitTimeout
 from ._http import HAS_REQUESTS, REDACTED, REQUESTS_IMPORT_ERROR
 from ._model import DEFAULT_FAIL_ON, STATUS_NAMES, UNSUCCESSFUL, Execution, Level, StartRequest, Status
-from ._options import GENERIC_NAMES, OPTIONS, argument_spec
+from ._options import GENERIC_NAMES, OPTIONS, URL_OPTIONS, argument_spec
 from ._poller import Condition, Poller, WaitOutcome, make_condition
 from ._registry import VENDORS, backend_class, resolve_connection
 
@@ -57,6 +58,8 @@ WAIT_SPEC: t.Dict[str, t.Dict[str, t.Any]] = dict(
 )
 # Lines of log returned for an execution that made the task fail, unless log_lines says otherwise.
 DEFAULT_FAILURE_LOG_LINES = 20
+# What the echoed module arguments show instead of a parameter value (Ansible's word for a no_log value).
+WITHHELD = 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
 
 
 def connection_spec() -> t.Dict[str, t.Dict[str, t.Any]]:
@@ -151,7 +154,8 @@ class PipelineModule:
             if self.params.get(name) is not None and self.params[name] < 0:
                 raise ValidationError('%s must be 0 seconds or more, got %s' % (name, self.params[name]))
         execution_id = self.params.get('execution_id')
-        if execution_id is not None and (not str(execution_id).strip() or str(execution_id).strip().startswith('-')):
+        # A negative number is no id; other ids may start with '-' (Harness ids are URL-safe base64).
+        if execution_id is not None and (not str(execution_id).strip() or re.fullmatch(r'\s*-[0-9]+\s*', str(execution_id))):
             raise ValidationError('execution_id must be the id (or number) of an execution, got %r' % execution_id)
         if self.task_vendor:
             self.backend_for(self.task_vendor)
@@ -160,8 +164,10 @@ class PipelineModule:
             self.backend_for(self.vendor)  # self.vendor raises: nothing names the vendor
         given = sorted(n for n in OPTIONS if n not in GENERIC_NAMES and self.params.get(n) is not None)
         if given:
-            raise ValidationError('%s given but vendor is not set, so no vendor would use %s; set vendor, or put them '
-                                  'in connections under their vendor' % (', '.join(given), 'it' if len(given) == 1 else 'them'))
+            one = len(given) == 1
+            raise ValidationError('%s given but vendor is not set, so no vendor would use %s; set vendor, or put %s in '
+                                  'connections under %s vendor' % (', '.join(given), 'it' if one else 'them', 'it' if one else 'them',
+                                                                   'its' if one else 'their'))
 
     def backend_of(self, execution: Execution) -> Backend:
         return self.backend_for(execution.vendor)
@@ -205,29 +211,42 @@ class PipelineModule:
             if exc.execution is not None:
                 failure['execution'] = self.render(exc.execution)
             # `exception` explicitly: the default would carry the unredacted message at -vvv.
-            self.module.fail_json(msg=self._redact(exc.msg), exception=self._redact(traceback.format_exc()), **failure)
+            self.module.fail_json(msg=self._redact(exc.msg), exception=self._redact(traceback.format_exc()),
+                                  invocation=self._invocation(), **failure)
         except Exception as exc:  # pylint: disable=broad-except
             # A bug or an unforeseen vendor answer: a clean message here, the traceback only in `exception`.
             self._mask()
             who = self.params.get('vendor') or 'cicd.pipelines'
             self.module.fail_json(msg=self._redact('%s: unexpected error: %s: %s' % (who, type(exc).__name__, exc)),
-                                  exception=self._redact(traceback.format_exc()), **self._changed_so_far({}))
+                                  exception=self._redact(traceback.format_exc()), invocation=self._invocation(),
+                                  **self._changed_so_far({}))
         self._mask()
         self._warn_backend()
-        self.module.exit_json(**result)
+        self.module.exit_json(invocation=self._invocation(), **result)
 
     def _mask(self) -> None:
         """Let Ansible mask what the backends learned is secret (password parameters, encrypted variables)
         wherever it appears in the result, including the module arguments echoed at -vvv; and credentials
-        written into an api_url (refused, but echoed with the arguments otherwise)."""
+        written into a URL option (refused, but echoed with the arguments otherwise): the password and the user
+        part too, which is the token itself in the https://TOKEN@host form."""
         for backend in self._backends.values():
             self.module.no_log_values.update(backend.http.secret_values())
-        urls = [self.params.get('api_url')] + [(entry or {}).get('api_url') for entry in
-                                               (self.params.get('connections') or {}).values() if isinstance(entry, dict)]
-        for url in urls:
+        entries = [self.params] + [entry for entry in (self.params.get('connections') or {}).values() if isinstance(entry, dict)]
+        for url in (entry.get(name) for entry in entries for name in URL_OPTIONS):
             parts = urlsplit(str(url)) if url else None
-            if parts is not None and parts.password:
-                self.module.no_log_values.update({parts.password, unquote(parts.password)})
+            for secret in (parts.username, parts.password) if parts is not None else ():
+                if secret:
+                    self.module.no_log_values.update({secret, unquote(secret)})
+
+    def _invocation(self) -> t.Dict[str, t.Any]:
+        """The module arguments Ansible echoes with the result (`invocation`, shown at -vvv), without the values of
+        `parameters`: only the vendor's definitions tell which of them are secrets (password parameters, encrypted
+        variables), and a task can end before it read them (a wrong token, an unknown pipeline, a gate answered
+        already). Ansible masks the no_log options and every registered secret in the rest."""
+        args = dict(self.params)
+        if isinstance(args.get('parameters'), dict):
+            args['parameters'] = {name: WITHHELD for name in args['parameters']}
+        return {'module_args': args}
 
     def _changed_so_far(self, failure: t.Mapping[str, t.Any]) -> t.Dict[str, t.Any]:
         """For a failure after the task changed something: changed=true and the execution(s) it changed."""
@@ -250,12 +269,13 @@ class PipelineModule:
         return text
 
     def _warn_backend(self) -> None:
+        """Each backend's warnings, then one line per transport for its retries and one for unchecked certificates."""
         for backend in self._backends.values():
             for warning in backend.warnings:
                 self.module.warn(self._redact(warning))
-            summary = backend.http.summary()
-            if summary:
-                self.module.warn(self._redact(summary))
+            for summary in (backend.http.summary(), backend.http.tls_warning()):
+                if summary:
+                    self.module.warn(self._redact(summary))
 
     # Addressing -----------------------------------------------------------------------------------
 
@@ -265,9 +285,9 @@ class PipelineModule:
         Unless `any_vendor`, the record must belong to the task's vendor.
         """
         try:
-            execution = Execution.from_result(data)
+            execution = Execution.from_result(data, option)
         except (TypeError, ValueError) as exc:
-            raise ValidationError('%s: %s' % (option, exc))
+            raise ValidationError(str(exc))  # from_result names the record by `option` already
         if execution.vendor not in VENDORS:
             raise ValidationError('%s is a record of vendor %r, which this collection does not support; supported: %s'
                                   % (option, execution.vendor, ', '.join(sorted(VENDORS))))

@@ -77,6 +77,9 @@ VENDOR_SPECIFIC: t.Tuple[Option, ...] = (
 
 OPTIONS: t.Dict[str, Option] = {o.name: o for o in VENDOR_SPECIFIC + GENERIC}
 GENERIC_NAMES = frozenset(o.name for o in GENERIC)
+# Options that hold a URL. Credentials written into one (user:secret@) are refused, and masked in the result
+# that says so, because the module arguments are echoed with it.
+URL_OPTIONS = ('api_url', 'iam_url')
 
 # Vendor -> option -> Use. The environment variable names are each vendor's own tools' names.
 USES: t.Dict[str, t.Dict[str, Use]] = {

@@ -36,7 +36,7 @@ import time
 import typing as t
 
 from ._errors import RateLimitedError, TransientError, ValidationError
-from ._model import TERMINAL, Execution, Level, Status
+from ._model import STATUS_NAMES, TERMINAL, Execution, Level, Status
 
 Refresh = t.Callable[[t.List[Execution], Level], t.List[Execution]]
 # How long to keep polling densely once an execution is past its expected end, and how far after the
@@ -67,10 +67,11 @@ def make_condition(statuses: t.Optional[t.Iterable[str]] = None, until: t.Option
     targets: t.FrozenSet[Status] = TERMINAL
     jmespath = None
     if statuses:
-        try:
-            targets = frozenset(Status(s) for s in statuses)
-        except ValueError as exc:
-            raise ValidationError('wait_for: %s; accepted: %s' % (exc, ', '.join(s.value for s in Status)))
+        unknown = [str(s) for s in statuses if s not in STATUS_NAMES]
+        if unknown:
+            raise ValidationError('wait_for: unknown status%s %s; accepted: %s' % (
+                'es' if len(unknown) > 1 else '', ', '.join(repr(u) for u in unknown), ', '.join(STATUS_NAMES)))
+        targets = frozenset(Status(s) for s in statuses)
     compiled = None
     if until:
         try:
@@ -84,7 +85,7 @@ def make_condition(statuses: t.Optional[t.Iterable[str]] = None, until: t.Option
             # function fails here, before anything is started, not in the middle of a wait.
             compiled.search(Execution(vendor='', pipeline='').to_result())
         except (jmespath.exceptions.ParseError, jmespath.exceptions.UnknownFunctionError) as exc:
-            raise ValidationError('wait_until is not a valid JMESPath expression (%s): %s' % (until, exc))
+            raise ValidationError('wait_until is not a valid JMESPath expression (%s): %s' % (until, _jmespath_problem(exc)))
         except jmespath.exceptions.JMESPathError:
             pass  # a type error on the empty record says nothing about real ones
     check_status = bool(statuses) or compiled is None
@@ -99,9 +100,28 @@ def make_condition(statuses: t.Optional[t.Iterable[str]] = None, until: t.Option
         try:
             return bool(compiled.search(execution.to_result()))
         except jmespath.exceptions.JMESPathError as exc:
-            raise ValidationError('wait_until could not be evaluated on the execution record (%s): %s' % (until, exc))
+            raise ValidationError('wait_until could not be evaluated on the execution record (%s): %s'
+                                  % (until, _jmespath_problem(exc)))
 
     return Condition(test, level)
+
+
+def _jmespath_problem(exc: Exception) -> str:
+    """What jmespath found wrong, on one line and in words: its reason and the column (0-based, as jmespath counts),
+    without the exception class or the expression it draws with a caret under it."""
+    from jmespath import exceptions  # pylint: disable=import-outside-toplevel  # only reached with jmespath loaded
+    position = getattr(exc, 'lex_position', None)
+    where = ' at column %d' % position if isinstance(position, int) else ''
+    if isinstance(exc, exceptions.IncompleteExpressionError):
+        return 'the expression ends before it is complete' + where
+    if isinstance(exc, exceptions.LexerError):
+        return '%s%s' % (str(exc.token_type or 'a character it cannot read').lower(), where)  # "unclosed ' delimiter"
+    if isinstance(exc, exceptions.ParseError) and getattr(exc, 'msg', None) and not isinstance(exc, exceptions.ArityError):
+        return '%s%s' % (exc.msg, where)  # "Unexpected token: c"
+    if isinstance(exc, exceptions.JMESPathTypeError):
+        return 'function %s() takes %s, got %s' % (exc.function_name, ' or '.join(str(e) for e in exc.expected_types),
+                                                   exc.actual_type)
+    return ' '.join(str(exc).split())  # "Unknown function: foo()", "Expected 1 argument for function abs(), received 2"
 
 
 @dataclasses.dataclass

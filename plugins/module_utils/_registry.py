@@ -14,12 +14,14 @@ file, including those inside functions.
 
 from __future__ import annotations
 
+import os
+import ssl
 import typing as t
 
 from urllib.parse import urlsplit, urlunsplit
 
 from ._errors import ValidationError
-from ._options import GENERIC_NAMES, OPTIONS, USES, Connection, Use, secret_values, uses
+from ._options import GENERIC_NAMES, OPTIONS, URL_OPTIONS, USES, Connection, Use, secret_values, uses
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from ._backends._base import Backend
@@ -144,25 +146,56 @@ def resolve_connection(params: t.Mapping[str, t.Any], environ: t.Mapping[str, st
 
 
 def generic_problems(conn: Connection) -> t.List[str]:
-    """Problems with the options every vendor shares, found before anything is sent (one sentence each)."""
+    """Problems with the options every vendor shares and with credentials in any URL option, found before anything
+    is sent (one sentence each)."""
     problems = []
     url = conn.get('api_url')
     if url:
         parts = urlsplit(str(url))
         if parts.scheme not in ('http', 'https') or not parts.hostname:
             problems.append('api_url must be an http:// or https:// URL with a host name, got %r' % _without_credentials(str(url)))
-        elif parts.username or parts.password:
+    for name in URL_OPTIONS:
+        url = conn.get(name)
+        parts = urlsplit(str(url)) if url else None
+        if parts is not None and parts.scheme in ('http', 'https') and parts.hostname and (parts.username or parts.password):
             # Credentials in a URL end up in messages and logs; the options keep them secret.
-            problems.append('api_url must not contain credentials (user:secret@); give them as the connection options '
+            problems.append('%s must not contain credentials (user:secret@); give them as the connection options '
                             'instead (username with api_token or password, or the vendor\'s token option), got %r'
-                            % _without_credentials(str(url)))
+                            % (name, _without_credentials(str(url))))
     timeout = conn.get('request_timeout')
     if timeout is not None and float(timeout) <= 0:
         problems.append('request_timeout must be more than 0 seconds, got %s' % timeout)
     retries = conn.get('request_retries')
     if retries is not None and int(retries) < 0:
         problems.append('request_retries must be 0 or more, got %s' % retries)
+    ca_problem = _ca_path_problem(conn)
+    if ca_problem:
+        problems.append(ca_problem)
     return problems
+
+
+def _ca_path_problem(conn: Connection) -> t.Optional[str]:
+    """Why the CA bundle the requests would verify with (ca_path, unless validate_certs is false) cannot be used, or None.
+
+    Checked here because requests reports a missing file only when the first request is sent (as an OSError), and a
+    file without certificates as a failed TLS handshake. A directory of hashed certificates (c_rehash) is accepted as is.
+    """
+    path = conn.verify
+    if not isinstance(path, str):
+        return None
+    if not os.path.exists(path):
+        return 'ca_path %r does not exist; give the PEM file of the certificate authorities to trust' % path
+    if os.path.isdir(path):
+        return None
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cafile=path)
+    except ssl.SSLError as exc:  # before OSError, its base class
+        reason = str(exc.reason or 'unreadable').lower().replace('_', ' ')
+        return ('ca_path %r holds no PEM certificate that can be used (%s); give the PEM file of the certificate '
+                'authorities to trust' % (path, reason))
+    except OSError as exc:
+        return 'ca_path %r cannot be read (%s)' % (path, exc.strerror or type(exc).__name__)
+    return None
 
 
 def _without_credentials(url: str) -> str:

@@ -267,7 +267,7 @@ executions:
 
 from ansible_collections.cicd.pipelines.plugins.module_utils._backends._base import Operation
 from ansible_collections.cicd.pipelines.plugins.module_utils._errors import NotFoundError, ValidationError
-from ansible_collections.cicd.pipelines.plugins.module_utils._model import Execution
+from ansible_collections.cicd.pipelines.plugins.module_utils._model import Execution, kind_of, shown
 from ansible_collections.cicd.pipelines.plugins.module_utils._module import PipelineModule
 
 
@@ -280,7 +280,7 @@ def run(module: PipelineModule) -> dict:
     # A task that waits reads only what its condition needs until the wait ends (finish completes the records).
     level = module.poll_level
     if params['executions'] is not None:
-        targets = [_item(module, item) for item in params['executions']]
+        targets = [_item(module, item, index) for index, item in enumerate(params['executions'])]
         return module.finish(module.refresh(targets, level), changed=False, read_only=True)
     backend = module.backend
     if params['execution'] or params['execution_id']:
@@ -295,16 +295,18 @@ def run(module: PipelineModule) -> dict:
     return module.finish(latest, changed=False, read_only=True)
 
 
-def _item(module: PipelineModule, item: object) -> Execution:
+def _item(module: PipelineModule, item: object, index: int) -> Execution:
     """An `executions` item: a record of any vendor (read through that vendor's backend), or an id of `pipeline`."""
+    name = 'executions[%d]' % index
     if isinstance(item, dict):
-        execution = module.record(item, 'executions', any_vendor=True)
+        execution = module.record(item, name, any_vendor=True)
         module.backend_for(execution.vendor)  # its connection settings are checked before anything is read
         return execution
     if not isinstance(item, (str, int)) or isinstance(item, bool) or item == '':
-        raise ValidationError('executions: %r is neither an execution record nor an execution id' % (item,))
+        what = 'an empty string' if item == '' else kind_of(item)
+        raise ValidationError('%s is %s, neither an execution record nor an execution id' % (name, what))
     if not module.params['pipeline']:
-        raise ValidationError('executions: %r is not an execution record; ids need pipeline' % (item,))
+        raise ValidationError('%s is the id %s, not an execution record; ids need pipeline' % (name, shown(item)))
     return Execution(vendor=module.vendor, pipeline=module.params['pipeline'], id=str(item))
 
 

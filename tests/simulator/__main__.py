@@ -1,8 +1,10 @@
-"""``python -m tests.simulator [--port 8080] [--port-file FILE] [--scenario FILE.yml] [--speed X] [--verbose]``.
+"""``python -m tests.simulator [--port 8080] [--port-file FILE] [--scenario FILE.yml] [--speed X] [--tls-cert FILE [--tls-key FILE]] [--verbose]``.
 
 Serves until SIGTERM/SIGINT, then shuts down cleanly (exit status 0). ``--port 0`` picks a
 free port; ``--port-file`` receives the port number once the socket listens, so scripts
-can wait for that file instead of polling.
+can wait for that file instead of polling. ``--tls-cert`` serves HTTPS with that PEM
+certificate chain (and ``--tls-key``, unless the key is in the same file). Bad arguments exit 2,
+files that cannot be loaded exit 1, each with one ``error:`` line on stderr.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import typing as t
 
 from . import DEMO_SCENARIO
 from .scenario import ScenarioError, load_scenario_file
-from .server import Simulator, SimulatorServer
+from .server import Simulator, SimulatorServer, tls_context
 
 
 def parse_args(argv: t.Sequence[str] | None = None) -> argparse.Namespace:
@@ -25,6 +27,8 @@ def parse_args(argv: t.Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument('--port-file', help='write the bound port number to this file once listening')
     parser.add_argument('--scenario', default=DEMO_SCENARIO, help='scenario YAML file (default: the bundled demo scenario)')
     parser.add_argument('--speed', type=float, default=None, help="clock speed factor (default: the scenario's speed)")
+    parser.add_argument('--tls-cert', metavar='FILE', help='serve HTTPS with this PEM certificate (chain); default: plain HTTP')
+    parser.add_argument('--tls-key', metavar='FILE', help='PEM private key of --tls-cert (default: read from the --tls-cert file)')
     parser.add_argument('--verbose', action='store_true', help='print an access log line per request on stderr')
     return parser.parse_args(argv)
 
@@ -35,9 +39,20 @@ def main(argv: t.Sequence[str] | None = None) -> int:
     if args.speed is not None and args.speed < 0:
         print('error: --speed must be >= 0', file=sys.stderr)
         return 2
+    if args.tls_key and not args.tls_cert:
+        print('error: --tls-key needs --tls-cert', file=sys.stderr)
+        return 2
+    tls = (args.tls_cert, args.tls_key) if args.tls_cert else None
+    if tls is not None:
+        try:
+            tls_context(*tls)  # checked here so the error names the files (OpenSSL's own words do not)
+        except OSError as exc:
+            files = '--tls-cert %s' % args.tls_cert + (' --tls-key %s' % args.tls_key if args.tls_key else '')
+            print('error: cannot load %s: %s' % (files, getattr(exc, 'reason', None) or exc.strerror or exc), file=sys.stderr)
+            return 1
     try:
         simulator = Simulator(load_scenario_file(args.scenario), speed=args.speed)
-        server = SimulatorServer(simulator, port=args.port, verbose=args.verbose)
+        server = SimulatorServer(simulator, port=args.port, verbose=args.verbose, tls=tls)
     except (OSError, ScenarioError) as exc:
         print('error: %s' % exc, file=sys.stderr)
         return 1

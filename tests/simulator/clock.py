@@ -34,6 +34,18 @@ class Clock:
         with self._lock:
             return self._base_sim + (self._monotonic() - self._base_real) * self._speed
 
+    def wall(self, moment: float) -> float:
+        """The real epoch time at which simulated time reaches ``moment``, at the current speed.
+
+        For what a client compares with its own clock (an HTTP rate-limit reset time): a window of
+        simulated time that ends 60 s from now ends 6 real seconds from now at speed 10. Frozen (speed
+        0), simulated seconds are taken as real ones.
+        """
+        with self._lock:
+            sim_now = self._base_sim + (self._monotonic() - self._base_real) * self._speed
+            speed = self._speed
+        return time.time() + (moment - sim_now) / (speed or 1.0)
+
     def set_speed(self, speed: float) -> None:
         """Change the speed from now on; the simulated time does not jump."""
         if speed < 0:

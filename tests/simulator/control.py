@@ -11,6 +11,8 @@
 ``GET  /_sim/counters``    requests per vendor/method, faults applied, executions per pipeline
 ``GET  /_sim/clock``       ``{"now", "speed"}``; ``POST {"speed": x, "advance": s}`` changes it
 ``GET  /_sim/executions``  engine view of executions; filters ``vendor``, ``pipeline``
+``GET  /_sim/secrets``     white box for leak tests: credentials issued at run time (clear text), digests of
+                           the secret values received
 =========================  ===========================================================
 """
 from __future__ import annotations
@@ -26,7 +28,7 @@ from .scenario import ScenarioError, load_scenario_text
 if t.TYPE_CHECKING:  # pragma: no cover
     from .server import Simulator
 
-_SECRET_KEYS = ('password', 'tokens', 'token', 'api_key', 'secret', 'sk')
+_SECRET_KEYS = ('password', 'tokens', 'token', 'api_key', 'api_keys', 'secret', 'ak', 'sk', 'security_token')
 
 
 def _error(message: str, status: int = 400) -> Response:
@@ -34,9 +36,10 @@ def _error(message: str, status: int = 400) -> Response:
 
 
 def _redact(value: t.Any) -> t.Any:
-    """Drop credentials from a scenario before showing it."""
+    """Drop credentials, and the defaults of password parameters, from a scenario before showing it."""
     if isinstance(value, dict):
-        return {k: ('********' if k in _SECRET_KEYS and v else _redact(v)) for k, v in value.items()}
+        secret = set(_SECRET_KEYS) | ({'default'} if value.get('type') == 'password' else set())
+        return {k: ('********' if k in secret and v else _redact(v)) for k, v in value.items()}
     if isinstance(value, list):
         return [_redact(v) for v in value]
     return value
@@ -62,6 +65,7 @@ class ControlApi:
         add('GET', '/clock', self.get_clock)
         add('POST', '/clock', self.set_clock)
         add('GET', '/executions', self.executions)
+        add('GET', '/secrets', self.secrets)
 
     def handle(self, request: Request) -> Response:
         """Dispatch a control request (``request.path`` is relative to ``/_sim``)."""
@@ -158,3 +162,10 @@ class ControlApi:
         self.sim.engine.sync()
         found = self.sim.engine.executions(request.param('vendor'), request.param('pipeline'))
         return json_response([e.to_dict() for e in found])
+
+    def secrets(self, _request: Request) -> Response:
+        """What a leak test greps for and checks arrived: ``issued`` (per vendor, per kind, in clear text: IAM
+        tokens, crumbs, session ids) and ``received_sha256`` (digests of the secret values received)."""
+        issued = {v.name: v.issued_secrets() for v in self.sim.vendors.values()}
+        return json_response({'issued': {name: kinds for name, kinds in issued.items() if kinds},
+                              'received_sha256': sorted(self.sim.engine.secret_digests)})

@@ -45,6 +45,7 @@ No background thread exists, so the same inputs always give the same history.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import threading
 import typing as t
 
@@ -100,6 +101,7 @@ class StageRun:
     answer: GateAnswer | None = None
     attempt: int = 0                      # the execution attempt that last ran this stage (0: never ran)
     kept: bool = False                    # retry_in_place keeps this stage's result instead of re-running it
+    answers: int = 0                      # gate answers accepted on this stage, over every attempt (a duplicate shows here)
 
     @property
     def name(self) -> str:
@@ -172,7 +174,7 @@ class Execution:
             'started_at': stamp(self.started_at), 'finished_at': stamp(self.finished_at), 'start_stage': self.start_stage,
             'attempts': self.attempts, 'history': self.history,
             'stages': [{'name': s.name, 'status': s.status, 'started_at': stamp(s.started_at), 'finished_at': stamp(s.finished_at),
-                        'paused': round(s.paused, 3), 'error': s.error, 'attempt': s.attempt,
+                        'paused': round(s.paused, 3), 'error': s.error, 'attempt': s.attempt, 'answers': s.answers,
                         'answer': None if s.answer is None else {'approved': s.answer.approved, 'user': s.answer.user, 'at': stamp(s.answer.at),
                                                                  'values': {k: ('********' if _secret_gate_value(s.spec, k) else v)
                                                                             for k, v in s.answer.values.items()}}}
@@ -233,6 +235,9 @@ class Engine:
             self._completions: dict[tuple[str, str, str], int] = {}
             self.created: dict[tuple[str, str], int] = {}
             self.started: dict[tuple[str, str], int] = {}
+            # SHA-256 digests of the secret values received (``/_sim/secrets``): a test checks that a value
+            # arrived without the simulator ever showing it.
+            self.secret_digests: set[str] = set()
             if not keep_speed:
                 self.clock.set_speed(self.scenario.speed if self._speed_override is None else self._speed_override)
             self._cursor = self.clock.now()
@@ -481,6 +486,11 @@ class Engine:
         self._active.pop(execution.id, None)
 
     # -- actions ---------------------------------------------------------------------------
+    def note_secret(self, value: t.Any) -> None:
+        """Remember that a secret value (a password parameter, an encrypted variable) was received, by digest only."""
+        if value is not None and str(value) != '':
+            self.secret_digests.add(hashlib.sha256(str(value).encode('utf-8')).hexdigest())
+
     def submit(self, spec: PipelineSpec, parameters: dict[str, t.Any], trigger: Trigger, *, delay: float | None = None,
                start_stage: int = 0, number_now: bool = False) -> Execution:
         """Queue a new execution; it may start after ``delay`` (default: the pipeline's quiet period).
@@ -490,6 +500,10 @@ class Engine:
         """
         with self.lock:
             now = self.sync()
+            for name, value in parameters.items():
+                param = spec.parameter(name)
+                if param is not None and param.secret:
+                    self.note_secret(value)
             execution = Execution(id=self._next_id, spec=spec, parameters=dict(parameters), trigger=trigger, submitted_at=now,
                                   not_before=now + (spec.quiet_period if delay is None else delay), start_stage=start_stage,
                                   stages=[StageRun(spec=s) for s in spec.stages])
@@ -534,7 +548,11 @@ class Engine:
                 raise EngineError('execution %d has no pending gate' % execution.id)
             stage.paused += now - t.cast(float, stage.waiting_since)
             stage.waiting_since = None
+            for name, value in (values or {}).items():
+                if _secret_gate_value(stage.spec, name):
+                    self.note_secret(value)
             stage.answer = GateAnswer(approved=approve, user=user, at=now, values=dict(values or {}))
+            stage.answers += 1
             if not approve:
                 self._abort(execution, stage, now, 'rejected', user)
                 return

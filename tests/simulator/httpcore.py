@@ -191,6 +191,12 @@ class VendorApi:
         """Query parameter names whose values the request log must redact."""
         return set()
 
+    def issued_secrets(self) -> dict[str, list[str]]:
+        """Credentials this vendor issued since the last reset (IAM tokens, crumbs), by kind, in clear text.
+
+        Only ``GET /_sim/secrets`` shows them: a leak test greps a client's output for them."""
+        return {}
+
     def banner(self, base_url: str) -> str:
         """One line for the CLI banner (URL and credentials)."""
         return '%-8s %s%s' % (self.name, base_url, self.base)

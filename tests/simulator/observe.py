@@ -9,7 +9,10 @@ Fault rule (JSON, one object or a list, ``POST /_sim/faults``)::
 in the path after the vendor base, e.g. ``/job/shop/job/deploy/buildWithParameters``;
 ``operation`` is a regex that must match the request's whole operation label, e.g.
 ``buildWithParameters`` or ``input.*``, and never matches an unlabelled request); ``times``
-is how many requests the rule hits before it is used up (default 1; ``null`` = forever). Actions:
+is how many requests the rule hits before it is used up (default 1; ``null`` = forever);
+``probability`` (0 < p <= 1) makes the rule hit only that fraction of the requests it matches,
+drawn from its own ``random.Random(seed)`` (``seed`` default: the rule id), so a run with the same
+requests in the same order gets the same faults. Actions:
 
 * ``{"status": N, "body": str, "headers": {}}`` respond with that instead of acting;
 * ``{"rate_limit": true, "retry_after": S, "limit": N, "remaining": N, "reset_after": S}`` the
@@ -20,12 +23,14 @@ is how many requests the rule hits before it is used up (default 1; ``null`` = f
 * ``{"reset": true}`` close the connection with a TCP RST without acting;
 * ``{"commit_then_drop": true}`` act fully (state changes), then RST instead of answering.
 
-The first matching rule with hits left applies; at most one rule applies per request.
+The first matching rule with hits left (and, with a probability, whose draw hits) applies; at
+most one rule applies per request.
 """
 from __future__ import annotations
 
 import collections
 import dataclasses
+import random
 import re
 import threading
 import typing as t
@@ -57,9 +62,18 @@ class FaultRule:
     times: int | None = 1
     hits: int = 0
     operation: str | None = None
+    probability: float | None = None
+    seed: int | None = None
+    _rng: random.Random = dataclasses.field(default_factory=random.Random, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._rng = random.Random(self.id if self.seed is None else self.seed)
 
     def matches(self, vendor: str, method: str, path: str, operation: str | None = None) -> bool:
-        """Whether this rule applies to a request (and still has hits left)."""
+        """Whether this rule applies to a request (and still has hits left).
+
+        With a ``probability``, a request that passes the filters draws once from the rule's own
+        generator: the same sequence of matching requests always gets the same faults."""
         if self.times is not None and self.hits >= self.times:
             return False
         if self.vendor and self.vendor != vendor:
@@ -68,7 +82,9 @@ class FaultRule:
             return False
         if self.operation and (operation is None or re.fullmatch(self.operation, operation) is None):
             return False
-        return not self.path or re.search(self.path, path) is not None
+        if self.path and re.search(self.path, path) is None:
+            return False
+        return self.probability is None or self._rng.random() < self.probability
 
     def rate_limit(self) -> RateLimit:
         """The numbers a ``rate_limit`` action hands to the vendor's 429 hook."""
@@ -79,7 +95,8 @@ class FaultRule:
     def to_dict(self) -> dict[str, t.Any]:
         """JSON view for ``GET /_sim/faults``."""
         return {'id': self.id, 'vendor': self.vendor, 'method': self.method, 'path': self.path, 'operation': self.operation,
-                'times': self.times, 'hits': self.hits, 'kind': self.kind, 'action': self.action}
+                'times': self.times, 'hits': self.hits, 'kind': self.kind, 'action': self.action,
+                'probability': self.probability, 'seed': self.seed}
 
 
 def parse_rule(raw: t.Any, rule_id: int) -> FaultRule:
@@ -111,8 +128,16 @@ def parse_rule(raw: t.Any, rule_id: int) -> FaultRule:
     times = raw.get('times', 1)
     if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
         raise FaultError('times must be an integer >= 1 or null')
+    probability = raw.get('probability')
+    if probability is not None and (isinstance(probability, bool) or not isinstance(probability, (int, float))
+                                    or not 0 < probability <= 1):
+        raise FaultError('probability must be a number > 0 and <= 1')
+    seed = raw.get('seed')
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise FaultError('seed must be an integer')
     return FaultRule(id=rule_id, kind=kinds[0], action=dict(action), vendor=raw.get('vendor'), method=raw.get('method'),
-                     path=raw.get('path'), times=times, operation=raw.get('operation') or None)
+                     path=raw.get('path'), times=times, operation=raw.get('operation') or None,
+                     probability=None if probability is None else float(probability), seed=seed)
 
 
 class FaultBook:

@@ -8,12 +8,16 @@ else is a 404.
 
 The listening address is always 127.0.0.1: the simulator has fixed demo credentials and a
 control API without authentication, so it must never be reachable from another host.
+
+With ``tls=(certfile, keyfile)`` the same port speaks HTTPS only (TLS 1.2 or later), so clients'
+certificate checks, CA bundles and proxy tunnels (CONNECT) can be tested against a real handshake.
 """
 from __future__ import annotations
 
 import http
 import http.server
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -182,6 +186,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             phrase = http.HTTPStatus(response.status).phrase
         except ValueError:
             phrase = ''
+        self.log_request(response.status)  # send_response_only does not log: the access log of --verbose
         self.send_response_only(response.status, phrase)
         self.send_header('Date', self.date_time_string())
         self.send_header('Server', self.server_version)
@@ -206,16 +211,42 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.connection.close()
 
 
+def tls_context(certfile: str, keyfile: str | None = None) -> ssl.SSLContext:
+    """A server-side TLS context (TLS 1.2 or later) for the PEM certificate chain ``certfile``.
+
+    ``keyfile`` is the PEM private key (None: it is in ``certfile``). Raises OSError (ssl.SSLError
+    included) when a file is missing or does not hold a matching certificate and key.
+    """
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(certfile, keyfile)
+    return context
+
+
 class SimulatorServer(http.server.ThreadingHTTPServer):
-    """A threaded HTTP server on 127.0.0.1 serving one :class:`Simulator`."""
+    """A threaded HTTP server on 127.0.0.1 serving one :class:`Simulator`.
+
+    ``tls=(certfile, keyfile)`` serves HTTPS instead (see :func:`tls_context`; ``keyfile`` may be
+    None when ``certfile`` holds the key too). The handshake of each connection runs in that
+    connection's handler thread, so a client that stalls or rejects the certificate never blocks
+    the accept loop.
+    """
 
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, simulator: Simulator, port: int = 0, verbose: bool = False) -> None:
+    def __init__(self, simulator: Simulator, port: int = 0, verbose: bool = False,
+                 tls: tuple[str, str | None] | None = None) -> None:
         self.simulator = simulator
         self.verbose = verbose
+        # Built before binding: bad certificate files fail without having opened a port.
+        context = tls_context(*tls) if tls is not None else None
         super().__init__((LOOPBACK, port), _Handler)
+        self.tls = context is not None
+        if context is not None:
+            # do_handshake_on_connect=False: accept() returns at once and OpenSSL completes the
+            # handshake on the handler thread's first read.
+            self.socket = context.wrap_socket(self.socket, server_side=True, do_handshake_on_connect=False)
 
     @property
     def port(self) -> int:
@@ -224,12 +255,13 @@ class SimulatorServer(http.server.ThreadingHTTPServer):
 
     @property
     def url(self) -> str:
-        """Base URL, e.g. ``http://127.0.0.1:8080``."""
-        return 'http://%s:%d' % (LOOPBACK, self.port)
+        """Base URL, e.g. ``http://127.0.0.1:8080`` (``https://`` when serving TLS)."""
+        return '%s://%s:%d' % ('https' if self.tls else 'http', LOOPBACK, self.port)
 
     def handle_error(self, request: t.Any, client_address: t.Any) -> None:
-        """Clients dropping connections (and our own resets) are not errors worth a traceback."""
-        if isinstance(sys.exc_info()[1], (ConnectionError, BrokenPipeError)):
+        """Clients dropping connections (and our own resets) are not errors worth a traceback, nor are
+        failed TLS handshakes (a client that does not trust the certificate hangs up during it)."""
+        if isinstance(sys.exc_info()[1], (ConnectionError, BrokenPipeError, ssl.SSLError)):
             return
         super().handle_error(request, client_address)
 

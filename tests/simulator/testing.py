@@ -16,13 +16,21 @@
 
 ``scenario`` may be a file path, a YAML/JSON string or a mapping (None = demo). The helpers
 use the HTTP control API (stdlib ``urllib`` only), so they exercise the same path an
-external test would; ``sim.simulator`` gives direct access for white-box checks.
+external test would; ``sim.simulator`` gives direct access for white-box checks. They always
+connect directly, never through a proxy from the environment (the control API is on loopback),
+so a test that points HTTPS_PROXY at a recording proxy sees only the client's requests.
+
+HTTPS::
+
+    with running(tls=(cert, key), tls_ca=ca) as sim:   # sim.url is https://127.0.0.1:<port>
+        ...                                         # the helpers trust the CA file `tls_ca`
 """
 from __future__ import annotations
 
 import contextlib
 import json
 import os
+import ssl
 import typing as t
 import urllib.error
 import urllib.parse
@@ -67,10 +75,17 @@ def to_scenario(scenario: t.Any) -> Scenario:
 
 
 class SimHandle:
-    """A running in-process simulator."""
+    """A running in-process simulator.
 
-    def __init__(self, server: SimulatorServer) -> None:
+    ``tls_ca``: for a simulator serving HTTPS, the PEM file of the CA (or the self-signed certificate) the
+    control helpers verify its certificate with; they never skip the check.
+    """
+
+    def __init__(self, server: SimulatorServer, tls_ca: str | None = None) -> None:
         self.server = server
+        context = ssl.create_default_context(cafile=tls_ca) if server.tls else None
+        # No ProxyHandler settings from the environment: the control API is reached directly.
+        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=context))
         self.simulator: Simulator = server.simulator
         self.url = server.url
         self.jenkins_url = server.url + '/jenkins'
@@ -90,7 +105,7 @@ class SimHandle:
             data = body.encode('utf-8') if isinstance(body, str) else json.dumps(body).encode('utf-8')
         request = urllib.request.Request(url, data=data, method=verb.upper())
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # nosec - loopback control API
+            with self._opener.open(request, timeout=30) as response:  # nosec - loopback control API
                 text = response.read().decode('utf-8')
         except urllib.error.HTTPError as exc:
             raise AssertionError('control %s %s failed: %s %s' % (verb, path, exc.code, exc.read().decode('utf-8', 'replace'))) from exc
@@ -148,12 +163,17 @@ class SimHandle:
 
 
 @contextlib.contextmanager
-def running(scenario: t.Any = None, speed: float | None = None, verbose: bool = False) -> t.Iterator[SimHandle]:
-    """Start a simulator on a free loopback port in a background thread; stop it on exit."""
-    server = SimulatorServer(Simulator(to_scenario(scenario), speed=speed), port=0, verbose=verbose)
+def running(scenario: t.Any = None, speed: float | None = None, verbose: bool = False,
+            tls: tuple[str, str | None] | None = None, tls_ca: str | None = None) -> t.Iterator[SimHandle]:
+    """Start a simulator on a free loopback port in a background thread; stop it on exit.
+
+    ``tls=(certfile, keyfile)`` serves HTTPS (see :class:`~.server.SimulatorServer`); ``tls_ca`` is the CA file
+    the control helpers trust (default: ``certfile`` itself, which suits a self-signed certificate).
+    """
+    server = SimulatorServer(Simulator(to_scenario(scenario), speed=speed), port=0, verbose=verbose, tls=tls)
     thread = server.start_background()
     try:
-        yield SimHandle(server)
+        yield SimHandle(server, tls_ca=tls_ca or (tls[0] if tls else None))
     finally:
         server.shutdown()
         server.server_close()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import abc
 import dataclasses
 import enum
+import time
 import typing as t
 
 from .._errors import AmbiguousOutcomeError, UnsupportedOperation, ValidationError
@@ -177,7 +178,8 @@ class Backend(abc.ABC):
         if unknown:
             raise ValidationError('%s does not take the start input%s %s; the start inputs it accepts: %s'
                                   % (self.display_name, 's' if len(unknown) > 1 else '', ', '.join(unknown), accepted))
-        problems = check_values(self.start_inputs, request.start_inputs, 'start_inputs of %s' % self.display_name)
+        problems = check_values(self.start_inputs, request.start_inputs, 'start_inputs of %s' % self.display_name,
+                                noun='start input')
         if problems:
             raise ValidationError('; '.join(problems))
         if request.revision and not self.revisions:
@@ -311,19 +313,41 @@ def exactly_once(send: t.Callable[[], T], lookup: t.Callable[[], t.Optional[T]])
 
     When `send` raises AmbiguousOutcomeError, `lookup` decides what happened: a result means the
     server did act (it is returned, nothing is re-sent); None means it did not, and only then is the
-    request sent once more. A second ambiguous outcome that the lookup cannot explain is raised.
+    request sent once more. Because a vendor may act on a request after the client stopped waiting
+    (a timeout, a gateway's 504), a lookup that finds nothing is repeated for the error's `settle`
+    seconds before the request is sent again. A second ambiguous outcome that the lookup cannot
+    explain is raised.
     """
     try:
         return send()
-    except AmbiguousOutcomeError:
-        found = lookup()
+    except AmbiguousOutcomeError as exc:
+        found = _settled(lookup, exc)
         if found is not None:
             return found
     try:
         return send()
     except AmbiguousOutcomeError as exc:
-        found = lookup()
+        found = _settled(lookup, exc)
         if found is not None:
             return found
         exc.msg += '; nothing was found that it started, so check the vendor before running the task again'
         raise
+
+
+def _settled(lookup: t.Callable[[], t.Optional[T]], exc: AmbiguousOutcomeError) -> t.Optional[T]:
+    """`lookup()`, repeated with growing pauses until it finds something or `exc.settle` seconds have passed."""
+    found = lookup()
+    if found is not None or exc.settle <= 0:
+        return found
+    sleep = exc.sleep or time.sleep
+    now = exc.now or time.monotonic
+    deadline = now() + exc.settle
+    pause = 0.5
+    for _ in range(8):  # also bounded in lookups, whatever the clock does
+        left = deadline - now()
+        if found is not None or left <= 0:
+            break
+        sleep(min(pause, left))
+        pause *= 2
+        found = lookup()
+    return found

@@ -103,7 +103,8 @@ class BuddyApi(VendorApi):
     def _rate_headers(self, response: Response, limit: int, remaining: int, reset: float) -> Response:
         response.set_header('X-Rate-Limit-Limit', str(limit))
         response.set_header('X-Rate-Limit-Remaining', str(max(0, remaining)))
-        return response.set_header('X-Rate-Limit-Reset', str(int(math.ceil(reset))))
+        # An epoch time the client compares with its own clock: the window's end in real time (see Clock.wall).
+        return response.set_header('X-Rate-Limit-Reset', str(int(math.ceil(self.engine.clock.wall(reset)))))
 
     def _window(self, token: str, now: float, count: bool) -> tuple[bool, int, float]:
         """(allowed, remaining, reset) of a token's fixed window; ``count`` spends one request when allowed."""

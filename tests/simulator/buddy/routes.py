@@ -283,8 +283,7 @@ class Handlers:
             if index > after and run.status not in (RUNNING, WAITING):
                 run.kept, run.status = True, SKIPPED
 
-    @staticmethod
-    def _run_variables(pipeline: Pipeline, raw: t.Any, params: dict[str, t.Any]) -> list[dict[str, t.Any]]:
+    def _run_variables(self, pipeline: Pipeline, raw: t.Any, params: dict[str, t.Any]) -> list[dict[str, t.Any]]:
         """Passed variables (any key; encrypted ones stored only as ``secure!...``), applied to ``params``."""
         if raw is None:
             return []
@@ -300,6 +299,8 @@ class Handlers:
             text = '' if value is None else str(value).lower() if isinstance(value, bool) else str(value)
             param = pipeline.spec.parameter(item['key'])
             secret = bool(item.get('encrypted')) or bool(param is not None and param.secret)
+            if secret:
+                self.engine.note_secret(text)
             stored = encrypt(text, item['key']) if secret else text
             if param is not None:
                 params[item['key']] = stored
@@ -435,8 +436,7 @@ class Handlers:
             values = self._gate_values(action, body.get('variables'))
         self.engine.answer_gate(execution, True, values, user=user)
 
-    @staticmethod
-    def _gate_values(action: Action, raw: t.Any) -> dict[str, str]:
+    def _gate_values(self, action: Action, raw: t.Any) -> dict[str, str]:
         """Check the passed values against what the action asks for: every key, nothing else, options respected."""
         if raw is None:
             raw = []
@@ -453,6 +453,8 @@ class Handlers:
             if definition.choices and text not in definition.choices:
                 raise Refusal(400, 'Wrong value of variable %s. Allowed values: %s.' % (definition.key, ', '.join(definition.choices)))
             secret = definition.encrypted or bool(item.get('encrypted'))
+            if secret:
+                self.engine.note_secret(text)
             values[definition.key] = encrypt(text, definition.key) if secret else text
         missing = [k for k in asked if k not in values]
         if missing:

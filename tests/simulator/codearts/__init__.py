@@ -111,6 +111,10 @@ class CodeArtsApi(VendorApi):
         self.handlers = Handlers(self.engine, self.catalog)
         self._tokens, self._windows = {}, {}
 
+    def issued_secrets(self) -> dict[str, list[str]]:
+        """The IAM tokens issued since the last reset."""
+        return {'iam_tokens': sorted(self._tokens)}
+
     def banner(self, base_url: str) -> str:
         """CLI line: URL, the first AK and the CodeArts project id."""
         config = self.catalog.config

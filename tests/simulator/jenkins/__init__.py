@@ -51,6 +51,10 @@ class JenkinsApi(VendorApi):
         self.config = parse_config(self.engine.scenario.vendor_config('jenkins'))
         self.auth.reset(self.config)
 
+    def issued_secrets(self) -> dict[str, list[str]]:
+        """The crumbs and session cookie values issued since the last reset."""
+        return self.auth.issued()
+
     def secret_query_names(self) -> set[str]:
         """Tokens, crumbs and every password-type parameter name (jobs and inputs)."""
         names = set(self.auth.secret_names())

@@ -44,11 +44,13 @@ class Authenticator:
         self.cookie_name = 'JSESSIONID.' + secrets.token_hex(4)
         self._salt = secrets.token_hex(16)
         self._sessions: set[str] = set()
+        self._crumbs: set[str] = set()
 
     def reset(self, config: JenkinsConfig) -> None:
-        """New configuration; all sessions are forgotten."""
+        """New configuration; all sessions (and the record of issued crumbs) are forgotten."""
         self.config = config
         self._sessions = set()
+        self._crumbs = set()
 
     def authenticate(self, request: Request) -> tuple[str, str]:
         """``(user, kind)`` where kind is token, password or anonymous; AuthFailure on bad credentials."""
@@ -98,7 +100,13 @@ class Authenticator:
             session = secrets.token_hex(12)
             self._sessions.add(session)
             set_cookie = '%s=%s; Path=/; HttpOnly' % (self.cookie_name, session)
-        return self._crumb(user, session), set_cookie
+        crumb = self._crumb(user, session)
+        self._crumbs.add(crumb)
+        return crumb, set_cookie
+
+    def issued(self) -> dict[str, list[str]]:
+        """The crumbs and session ids handed out since the last reset."""
+        return {'crumbs': sorted(self._crumbs), 'sessions': sorted(self._sessions)}
 
     def check_crumb(self, request: Request, user: str, kind: str) -> None:
         """Raise AuthFailure(403) when a POST needs a crumb and has no valid one."""

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import re
+import time
 import typing as t
 
 import pytest
@@ -225,6 +226,15 @@ def test_rate_limit_headers_window_and_429() -> None:
         assert call(sim, 'GET', P, token='bad').headers['X-Rate-Limit-Remaining'] == '3'
         sim.advance(61)
         assert call(sim, 'GET', P).status_code == 200
+
+
+def test_rate_limit_reset_is_a_wall_clock_time_at_any_speed() -> None:
+    # A client compares X-Rate-Limit-Reset with its own clock: at speed 10 a 600 s window ends in 60 real seconds.
+    scenario = {'speed': 10, 'buddy': {'rate_limit': {'limit': 5, 'window': 600}},
+                'pipelines': [{'vendor': 'buddy', 'name': 'shop/build', 'stages': [{'name': 'Build'}]}]}
+    with running(scenario) as sim:
+        reset = int(call(sim, 'GET', P).headers['X-Rate-Limit-Reset'])
+        assert abs(reset - (time.time() + 60)) <= 2
 
 
 def test_rate_limit_status_403_variant_and_injected_rate_limit() -> None:

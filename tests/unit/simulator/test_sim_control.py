@@ -1,6 +1,7 @@
 """Fault injection, request log, control API, binding."""
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import socket
@@ -12,7 +13,10 @@ import pytest
 import requests
 
 from ansible_collections.cicd.pipelines.tests.simulator.httpcore import RateLimit, Request, Response, VendorApi, json_response
-from ansible_collections.cicd.pipelines.tests.simulator.testing import ADMIN_TOKEN, ADMIN_USER, running
+from ansible_collections.cicd.pipelines.tests.simulator.testing import (
+    ADMIN_PASSWORD, ADMIN_TOKEN, ADMIN_USER, BUDDY_TOKEN, CODEARTS_AK, CODEARTS_DOMAIN, CODEARTS_PASSWORD, CODEARTS_SK,
+    CODEARTS_USER, HARNESS_API_KEY, running,
+)
 
 
 def test_status_fault_applies_times_then_stops(sim, client, job_url):
@@ -43,6 +47,27 @@ def test_latency(sim, client):
     assert client.get(sim.jenkins_url + '/api/json').status_code == 200
     assert time.monotonic() - started >= 0.3
     assert sim.requests()[-1]['fault'] == 'latency'
+
+
+def test_probability_faults_are_seeded_and_hit_that_fraction(sim, client):
+    def pattern(seed: int) -> list[int]:
+        sim.clear_faults()
+        sim.add_fault({'vendor': 'jenkins', 'path': '^/api/json$', 'times': None, 'probability': 0.25, 'seed': seed,
+                       'action': {'status': 503}})
+        return [client.get(sim.jenkins_url + '/api/json').status_code for _ in range(200)]
+
+    first, again, other = pattern(7), pattern(7), pattern(8)
+    assert first == again != other                       # the same seed gives the same faults
+    assert 25 <= first.count(503) <= 75 and set(first) == {200, 503}
+    assert sim.faults()[0]['hits'] == other.count(503) and sim.faults()[0]['probability'] == 0.25
+    # a request the rule's draw spares goes on to the next rule
+    sim.clear_faults()
+    sim.add_fault([{'vendor': 'jenkins', 'times': None, 'probability': 0.5, 'seed': 1, 'action': {'status': 503}},
+                   {'vendor': 'jenkins', 'times': None, 'action': {'status': 502}}])
+    assert {client.get(sim.jenkins_url + '/api/json').status_code for _ in range(40)} == {502, 503}
+    for bad in (0, 1.5, True, 'half'):
+        assert requests.post(sim.url + '/_sim/faults', json={'probability': bad, 'action': {'status': 500}}, timeout=10).status_code == 400
+    assert requests.post(sim.url + '/_sim/faults', json={'seed': 'x', 'action': {'status': 500}}, timeout=10).status_code == 400
 
 
 def test_reset_drops_without_acting(sim, client, job_url):
@@ -129,6 +154,42 @@ def test_executions_view(sim, client, job_url):
     (execution,) = sim.executions(vendor='jenkins', pipeline='team/app/deploy')
     assert execution['number'] == 1 and execution['state'] == 'running' and execution['parameters']['DB_PASSWORD'] == '********'
     assert [s['status'] for s in execution['stages']] == ['succeeded', 'running', 'pending', 'pending']
+
+
+def test_secrets_view_lists_issued_crumbs_and_digests_of_received_password_values(sim, client, job_url):
+    crumb = requests.get(sim.jenkins_url + '/crumbIssuer/api/json', auth=(ADMIN_USER, ADMIN_PASSWORD), timeout=10).json()['crumb']
+    client.post(job_url(sim, 'team/app/deploy') + '/buildWithParameters', params={'VERSION': '1', 'DB_PASSWORD': 'hunter2'})
+    view = sim.control('GET', 'secrets')
+    assert view['issued']['jenkins']['crumbs'] == [crumb] and len(view['issued']['jenkins']['sessions']) == 1
+    assert view['received_sha256'] == [hashlib.sha256(b'hunter2').hexdigest()] and 'hunter2' not in str(view)
+    sim.reset()
+    assert sim.control('GET', 'secrets') == {'issued': {'jenkins': {'crumbs': [], 'sessions': []}, 'codearts': {'iam_tokens': []}},
+                                             'received_sha256': []}
+
+
+def test_secrets_view_lists_iam_tokens_and_digests_of_encrypted_variables(demo):
+    identity = {'methods': ['password'], 'password': {'user': {'name': CODEARTS_USER, 'password': CODEARTS_PASSWORD,
+                                                               'domain': {'name': CODEARTS_DOMAIN}}}}
+    token = requests.post(demo.codearts_url + '/v3/auth/tokens', json={'auth': {'identity': identity}},
+                          timeout=10).headers['X-Subject-Token']
+    run = requests.post(demo.buddy_url + '/workspaces/acme/projects/shop/pipelines/2/executions', timeout=10,
+                        headers={'Authorization': 'Bearer ' + BUDDY_TOKEN},
+                        json={'variables': [{'key': 'DEPLOY_KEY', 'value': 'k3y-in-the-clear'}]})
+    assert run.status_code == 200
+    view = demo.control('GET', 'secrets')
+    assert view['issued']['codearts']['iam_tokens'] == [token]
+    assert hashlib.sha256(b'k3y-in-the-clear').hexdigest() in view['received_sha256']
+    # The scenario view shows no credential of any vendor (nor the IAM token just issued).
+    scenario = str(demo.control('GET', 'scenario'))
+    for secret in (HARNESS_API_KEY, BUDDY_TOKEN, CODEARTS_AK, CODEARTS_SK, CODEARTS_PASSWORD, ADMIN_TOKEN, token):
+        assert secret not in scenario
+
+
+def test_scenario_view_hides_the_defaults_of_password_parameters(sim):
+    sim.load({'speed': 0, 'pipelines': [{'vendor': 'jenkins', 'name': 'p', 'parameters': [
+        {'name': 'PIN', 'type': 'password', 'default': 'default-pin-1234'}, {'name': 'V', 'default': 'shown'}]}]})
+    parameters = sim.control('GET', 'scenario')['pipelines'][0]['parameters']
+    assert parameters == [{'name': 'PIN', 'type': 'password', 'default': '********'}, {'name': 'V', 'default': 'shown'}]
 
 
 def _outbound_address() -> str | None:

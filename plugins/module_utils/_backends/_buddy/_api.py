@@ -19,7 +19,7 @@ import typing as t
 
 from urllib.parse import quote
 
-from ..._errors import ApiError, AuthenticationError, NotFoundError, VendorValidationError
+from ..._errors import ApiError, AuthenticationError, NotFoundError, ValidationError, VendorValidationError
 from ..._http import Authenticator, Outgoing, Response, ResponsePolicy, Transport, default_vendor_message
 
 US_URL = 'https://api.buddy.works'
@@ -81,6 +81,15 @@ class Bearer(Authenticator):
         request.headers['Authorization'] = self._header
 
 
+def segment(value: str, what: str) -> str:
+    """`value` as one segment of a URL path (quoted); ValidationError for '.', '..' or nothing, which are no name:
+    an HTTP client removes such a segment, and the request would reach another endpoint."""
+    if value.strip() in ('', '.', '..'):
+        raise ValidationError('buddy: %s %r is not a name or id Buddy gives; give the one Buddy shows (or the execution '
+                              'record an earlier task returned)' % (what, value))
+    return quote(value, safe='')
+
+
 class BuddyApi:
     """Paths below `/workspaces/{workspace}`, JSON in and out, Buddy's refusals as clear messages."""
 
@@ -89,10 +98,10 @@ class BuddyApi:
         self.workspace = workspace
 
     def pipelines_path(self, project: str) -> str:
-        return '/workspaces/%s/projects/%s/pipelines' % (quote(self.workspace, safe=''), quote(project, safe=''))
+        return '/workspaces/%s/projects/%s/pipelines' % (segment(self.workspace, 'workspace'), segment(project, 'project'))
 
     def variables_path(self) -> str:
-        return '/workspaces/%s/variables' % quote(self.workspace, safe='')
+        return '/workspaces/%s/variables' % segment(self.workspace, 'workspace')
 
     def call(self, method: str, path: str, operation: str, *, scope: str = READ_SCOPE, params: t.Any = None,
              body: t.Any = None, idempotent: t.Optional[bool] = None) -> t.Any:

@@ -26,11 +26,11 @@ from urllib.parse import quote
 from ..._errors import ApiError, AuthenticationError, InvalidState, NotFoundError, UnsupportedOperation, ValidationError
 from ..._http import ResponsePolicy
 from ..._model import (Execution, InputParameter, Level, LogTail, PendingInput, PipelineInfo, StartRequest, Status,
-                       check_values)
+                       check_values, shown)
 from ..._options import Connection
 from .._base import ALL_OPERATIONS, Backend, Operation, exactly_once
 from .._keyline import key_problem, with_key
-from ._api import RUN_SCOPE, US_URL, VARIABLES_SCOPE, Bearer, BuddyApi, BuddyResponses
+from ._api import RUN_SCOPE, US_URL, VARIABLES_SCOPE, Bearer, BuddyApi, BuddyResponses, segment
 from ._records import (ANSWER, ASKING, STATUS_TABLE, VENDOR, WAITING, action_executions, action_key, action_name, epoch,
                        execution_of, gates_of, waiting_status)
 
@@ -156,9 +156,9 @@ class BuddyBackend(Backend):
     def _of(self, execution: Execution) -> Pipeline:
         """The pipeline of an execution record (from its scope when it has one)."""
         project, pid = execution.scope.get('project'), execution.scope.get('pipeline_id')
-        if pid is not None and not str(pid).strip().isdigit():
-            raise ValidationError('buddy: execution.scope.pipeline_id must be the pipeline\'s numeric id, got %r; pass the '
-                                  'execution record an earlier task returned' % (pid,))
+        if pid is not None and not _digits(str(pid).strip()):
+            raise ValidationError('buddy: execution.scope.pipeline_id must be the pipeline\'s numeric id, got %s; pass the '
+                                  'execution record an earlier task returned' % shown(pid))
         if project and pid is not None and (str(project), int(pid)) in self._by_id:
             return self._by_id[(str(project), int(pid))]
         if project and pid is not None:
@@ -204,7 +204,8 @@ class BuddyBackend(Backend):
     # Reads ------------------------------------------------------------------------------------
 
     def _execution_path(self, info: Pipeline, execution_id: t.Any) -> str:
-        return '%s/%s/executions/%s' % (self.api.pipelines_path(info.project), info.id, quote(str(execution_id), safe=''))
+        return '%s/%s/executions/%s' % (self.api.pipelines_path(info.project), info.id,
+                                        segment(str(execution_id), 'execution id'))
 
     def get(self, execution: Execution, level: Level = Level.FULL) -> Execution:
         """The execution read to `level`; below FULL (a poll) with the expected end of an active one."""
@@ -347,7 +348,9 @@ class BuddyBackend(Backend):
         super().check_start(request, info)
         listed = request.start_inputs.get('encrypted')
         if listed is not None and (not isinstance(listed, list) or not all(isinstance(n, str) for n in listed)):
-            raise ValidationError('buddy: start input encrypted must be a list of parameter names, got %r' % (listed,))
+            odd = listed if not isinstance(listed, list) else next(n for n in listed if not isinstance(n, str))
+            raise ValidationError('buddy: start input encrypted must be a list of parameter names, got %s%s'
+                                  % ('a list holding ' if isinstance(listed, list) else '', shown(odd)))
         unknown = sorted(set(listed or []) - set(request.parameters))
         if unknown:
             raise ValidationError('buddy: start input encrypted names %s, which %s not among the parameters given (%s)'
@@ -370,9 +373,12 @@ class BuddyBackend(Backend):
                                   % ' and '.join(refs))
         actions = request.start_inputs.get('actions')
         if actions is not None and (not isinstance(actions, list) or not actions
-                                    or not all(str(a).strip().isdigit() for a in actions)):
-            raise ValidationError('buddy: start input actions must be a non-empty list of action ids (numbers), got %r'
-                                  % (actions,))
+                                    or not all(_digits(str(a).strip()) for a in actions)):
+            if not isinstance(actions, list) or not actions:
+                got = 'an empty list' if isinstance(actions, list) else shown(actions)
+            else:
+                got = 'a list holding %s' % shown(next(a for a in actions if not _digits(str(a).strip())))
+            raise ValidationError('buddy: start input actions must be a non-empty list of action ids (numbers), got %s' % got)
 
     def _secret_names(self, request: StartRequest) -> t.Set[str]:
         """Parameters sent encrypted: those Buddy defines as encrypted, and those the start input `encrypted` lists."""
@@ -587,6 +593,11 @@ def _attempt(execution: Execution) -> t.Tuple[t.Any, ...]:
     """What changes when Buddy retries an execution in place: its start date and its actions' states."""
     raw = execution.raw if isinstance(execution.raw, dict) else {}
     return (raw.get('start_date'), tuple((action_key(a), a.get('status'), a.get('start_date')) for a in action_executions(raw)))
+
+
+def _digits(text: str) -> bool:
+    """ASCII digits only: int() also reads other scripts' digits ('²' fails, '١' is 1)."""
+    return text.isascii() and text.isdigit()
 
 
 def _text(value: t.Any) -> str:

@@ -19,7 +19,7 @@ import typing as t
 
 from urllib.parse import quote
 
-from ..._errors import ApiError, AuthenticationError, NotFoundError, RateLimitedError, VendorValidationError
+from ..._errors import ApiError, AuthenticationError, NotFoundError, RateLimitedError, ValidationError, VendorValidationError
 from ..._http import Response, ResponsePolicy, Transport, default_vendor_message
 
 # The SDK's region table (huaweicloudsdkcodeartspipeline/v2/region/codeartspipeline_region.py).
@@ -91,6 +91,11 @@ class CodeArtsApi:
         self.auth_hint = auth_hint
 
     def path(self, suffix: str, *parts: t.Any) -> str:
+        # '.' and '..' are no id: an HTTP client removes such a segment, and the request would reach another endpoint.
+        odd = [str(p) for p in parts if str(p).strip() in ('', '.', '..')]
+        if odd:
+            raise ValidationError('codearts: %r is not an id CodeArts gives; pass the execution record an earlier task '
+                                  'returned' % odd[0])
         quoted = tuple(quote(str(p), safe='') for p in parts)
         return '/v5/%s/api/%s' % (quote(self.project_id, safe=''), suffix % quoted)
 

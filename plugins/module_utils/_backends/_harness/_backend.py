@@ -27,7 +27,7 @@ from urllib.parse import quote, urlparse
 
 from ..._errors import ApiError, InvalidState, NotFoundError, ValidationError, VendorValidationError
 from ..._model import (Execution, InputParameter, Level, PendingInput, PipelineInfo, StartRequest, Status,
-                       check_values)
+                       check_values, kind_of, shown)
 from ..._options import Connection
 from ..._http import ResponsePolicy
 from .._base import ALL_OPERATIONS, Backend, Operation, exactly_once
@@ -217,6 +217,12 @@ class HarnessBackend(Backend):
         if not isinstance(node, dict):
             raise NotFoundError('harness: execution %s does not exist or access is denied' % wanted.id)
         record = execution_of(node, wanted.pipeline)
+        if not _belongs(node, wanted):
+            # Execution ids are global: without this check a wrong pipeline would act on another pipeline's execution.
+            named = ('the one of scope.entity_id %r' % wanted.scope['entity_id'] if wanted.scope.get('entity_id')
+                     else repr(wanted.pipeline))
+            raise NotFoundError('harness: execution %s belongs to %s, not to %s; give the pipeline it belongs to, or pass '
+                                'the execution record an earlier task returned' % (wanted.id, record.pipeline, named))
         record.previous_id = wanted.previous_id
         return record
 
@@ -358,15 +364,15 @@ class HarnessBackend(Backend):
             raise ValidationError('harness: %s' % key_problem(request.key))
         types = request.start_inputs.get('variable_types') or {}
         if not isinstance(types, dict):
-            raise ValidationError('start input variable_types must be a mapping of variable name to NAME, ID or '
-                                  'EXPRESSION, got %s' % type(types).__name__)
+            raise ValidationError('harness: start input variable_types must be a mapping of variable name to NAME, ID or '
+                                  'EXPRESSION, got %s' % kind_of(types))
         for name, kind in types.items():
             if str(kind).upper() not in _VALUE_TYPES:
-                raise ValidationError('start input variable_types: %r must be NAME, ID or EXPRESSION, got %r'
-                                      % (name, kind))
+                raise ValidationError('harness: start input variable_types: %r must be NAME, ID or EXPRESSION, got %s'
+                                      % (name, shown(kind)))
             if name not in request.parameters:
-                raise ValidationError('start input variable_types names %r, which is not among the parameters given '
-                                      '(%s)' % (name, ', '.join(sorted(request.parameters)) or 'none'))
+                raise ValidationError('harness: start input variable_types names %r, which is not among the parameters '
+                                      'given (%s)' % (name, ', '.join(sorted(request.parameters)) or 'none'))
         artifacts = request.start_inputs.get('artifacts')
         if artifacts is not None:
             self._service_inputs(artifacts)
@@ -379,21 +385,21 @@ class HarnessBackend(Backend):
         """The `artifacts` start input as serviceInputs; ValidationError naming the accepted shape."""
         shape = 'a list of {service, artifact_source, build_number} (optional parameters: a mapping)'
         if not isinstance(artifacts, list):
-            raise ValidationError('start input artifacts must be %s, got %s' % (shape, type(artifacts).__name__))
+            raise ValidationError('harness: start input artifacts must be %s, got %s' % (shape, kind_of(artifacts)))
         inputs = []
         for index, item in enumerate(artifacts):
             if not isinstance(item, dict):
-                raise ValidationError('start input artifacts[%d] must be a mapping: %s' % (index, shape))
+                raise ValidationError('harness: start input artifacts[%d] must be a mapping: %s' % (index, shape))
             unknown = sorted(set(item) - _ARTIFACT_KEYS)
             missing = sorted(k for k in ('service', 'artifact_source', 'build_number') if item.get(k) in (None, ''))
             if unknown or missing:
-                raise ValidationError('start input artifacts[%d]: %s; each item is %s' % (index, '; '.join(
+                raise ValidationError('harness: start input artifacts[%d]: %s; each item is %s' % (index, '; '.join(
                     (['unknown key(s) %s' % ', '.join(unknown)] if unknown else [])
                     + (['missing %s' % ', '.join(missing)] if missing else [])), shape))
             source = {'artifactSourceName': str(item['artifact_source']), 'buildNumber': str(item['build_number'])}
             params = item.get('parameters')
             if params is not None and not isinstance(params, dict):
-                raise ValidationError('start input artifacts[%d].parameters must be a mapping' % index)
+                raise ValidationError('harness: start input artifacts[%d].parameters must be a mapping' % index)
             if params:
                 value = {'valueType': 'PARAMETERIZED_ARTIFACT_SOURCE', 'parameterizedArtifactSource': dict(
                     source, parameterValueInputs=[{'name': str(k), 'value': str(v)} for k, v in params.items()])}
@@ -702,6 +708,25 @@ class HarnessBackend(Backend):
                 return after
             raise
         return self._get(current)
+
+
+def _belongs(node: t.Mapping[str, t.Any], wanted: Execution) -> bool:
+    """Whether an Execution node is of the pipeline `wanted` names: by the ids of its record's scope when it has them
+    (they survive a rename), else by `pipeline` (APPLICATION/NAME, each a name or an id, NAME maybe prefixed with
+    pipeline: or workflow:). True when either side does not say."""
+    app = node.get('application') or {}
+    entity = node.get('workflow' if node.get('__typename') == 'WorkflowExecution' else 'pipeline') or {}
+    if not isinstance(app, dict) or not isinstance(entity, dict):
+        return True
+    if wanted.scope.get('entity_id') and entity.get('id'):
+        return str(wanted.scope['entity_id']) == str(entity['id'])
+    app_part, sep, name = (wanted.pipeline or '').partition('/')
+    if not sep or not app.get('name') or not entity.get('name'):
+        return True
+    for prefix in ('pipeline:', 'workflow:'):
+        if name.startswith(prefix):
+            name = name[len(prefix):]
+    return app_part in (app.get('id'), app.get('name')) and name in (entity.get('id'), entity.get('name'))
 
 
 def _text(value: t.Any) -> str:

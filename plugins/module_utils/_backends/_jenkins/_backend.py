@@ -60,7 +60,7 @@ class JenkinsBackend(JenkinsReads):
         super().check_start(request, info)
         quiet = request.start_inputs.get('quiet_period')
         if quiet is not None and int(quiet) < 0:
-            raise ValidationError('start input quiet_period must be 0 seconds or more, got %s' % quiet)
+            raise ValidationError('jenkins: start input quiet_period must be 0 seconds or more, got %s' % quiet)
 
     def start(self, request: StartRequest) -> Execution:
         job = self._job(request.pipeline)
@@ -339,7 +339,8 @@ class JenkinsBackend(JenkinsReads):
         if execution.id is None:
             queue_id = execution.scope.get('queue_id')
             if queue_id is None:
-                raise ValidationError('jenkins: the execution has neither a build number (id) nor a queue id')
+                raise ValidationError('jenkins: the execution has neither a build number (id) nor a queue id '
+                                      '(scope.queue_id); pass the execution record an earlier task returned')
             queue_id = queue_number(queue_id)
             try:
                 # Cancelling twice is harmless, so other 5xx are retried; but a 500 is Jenkins's answer "Could not cancel

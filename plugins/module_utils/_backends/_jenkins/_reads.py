@@ -20,7 +20,7 @@ import typing as t
 
 from ..._errors import ApiError, AuthenticationError, InvalidState, NotFoundError, ValidationError
 from ..._http import Authenticator, BasicAuth, ResponsePolicy, Transport
-from ..._model import Execution, InputParameter, Level, LogTail, PipelineInfo, StartRequest, Status
+from ..._model import Execution, InputParameter, Level, LogTail, PipelineInfo, StartRequest, Status, shown
 from .._base import Backend, Connection
 from ._api import (BUILD_FIELDS, BUILD_TREE, BUILDS_TREE, JOB_TREE, LAST_BUILD_TREE, QUEUE_IDS_TREE, QUEUE_TREE, JenkinsApi,
                    JenkinsResponses, build_path, job_name_from_url, job_path, same_job)
@@ -42,10 +42,15 @@ _KEPT_SCOPE = ('coalesced', 'retry_of')
 
 def queue_number(queue_id: t.Any) -> int:
     """`scope.queue_id` of a record a user passed back, as a queue item number (ValidationError when it is not one)."""
-    if isinstance(queue_id, bool) or not (isinstance(queue_id, int) or (isinstance(queue_id, str) and queue_id.strip().isdigit())):
+    # ASCII digits only: int() also reads other scripts' digits ('²' fails, '١٢' is 12), which address no queue item given.
+    if isinstance(queue_id, bool) or not (isinstance(queue_id, int) or (isinstance(queue_id, str) and _digits(queue_id.strip()))):
         raise ValidationError('jenkins: execution.scope.queue_id must be the number of a queue item (as an earlier task '
-                              'returned it), got %r' % (queue_id,))
+                              'returned it), got %s' % shown(queue_id))
     return int(queue_id)
+
+
+def _digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
 
 
 @dataclasses.dataclass
@@ -267,7 +272,7 @@ class JenkinsReads(Backend):
         for i in indexes:
             execution = executions[i]
             queue_id = execution.scope.get('queue_id')
-            if not isinstance(queue_id, int) and not (isinstance(queue_id, str) and queue_id.isdigit()):
+            if not isinstance(queue_id, int) and not (isinstance(queue_id, str) and _digits(queue_id)):
                 continue  # left to get(), which refuses it clearly
             item = items.get(int(queue_id))
             if item is not None and same_job((item.get('task') or {}).get('url'), execution.pipeline):
@@ -341,7 +346,15 @@ class JenkinsReads(Backend):
             try:
                 build = self.api.get_json(path + '/api/json', operation, BUILD_TREE)
             except NotFoundError as exc:
-                raise NotFoundError('jenkins: build #%d of job %r not found (HTTP %s)' % (number, pipeline, exc.status),
+                # Say which is missing: the job (this read raises that message), or the build, next to the newest there is.
+                try:
+                    last = (self._job_json(pipeline, LAST_BUILD_TREE).get('lastBuild') or {}).get('number')
+                    newest = '; its last build is #%s' % last if last is not None else '; it has no builds'
+                except (NotFoundError, ValidationError):
+                    raise
+                except ApiError:
+                    newest = ''
+                raise NotFoundError('jenkins: build #%d of job %r not found (HTTP %s)%s' % (number, pipeline, exc.status, newest),
                                     status=exc.status, vendor_message=exc.vendor_message)
         wfapi = pending = None
         # Stages and gates come from the Pipeline Stage View REST API; freestyle builds have none.
@@ -377,10 +390,11 @@ class JenkinsReads(Backend):
         if execution.id is None:
             raise InvalidState('jenkins: the execution is still queued (queue item %s) and has no build yet'
                                % execution.scope.get('queue_id'), execution=execution)
-        try:
-            return int(execution.id)
-        except ValueError:
-            raise ValidationError('jenkins: execution id %r is not a build number' % execution.id)
+        # A build number is ASCII digits: int() would also take ' 7', '1_0' or '١', addressing a build the id does not name.
+        if not _digits(execution.id):
+            raise ValidationError('jenkins: execution id %r is not a build number (Jenkins numbers the builds of a job 1, 2, ...)'
+                                  % execution.id)
+        return int(execution.id)
 
     # Keys and lineage -------------------------------------------------------------------------
 

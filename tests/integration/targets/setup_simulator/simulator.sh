@@ -20,11 +20,12 @@ stop_simulator() {
   return "$rc"
 }
 
-start_simulator() {  # start_simulator [SCENARIO_FILE]
+start_simulator() {  # start_simulator [SCENARIO_FILE [SIMULATOR_OPTION...]]; its output goes to $SIM_DIR/log
   local scenario="${1:-$SIM_SCENARIO_DEFAULT}"
+  if [ "$#" -gt 0 ]; then shift; fi
   SIM_DIR="$(mktemp -d)"
   (cd "$COLLECTION_ROOT" && exec "${ANSIBLE_TEST_PYTHON_INTERPRETER:-python3}" -m tests.simulator \
-      --port 0 --port-file "$SIM_DIR/port" --scenario "$scenario" --speed "${SIM_SPEED:-5}") > "$SIM_DIR/log" 2>&1 &
+      --port 0 --port-file "$SIM_DIR/port" --scenario "$scenario" --speed "${SIM_SPEED:-5}" "$@") > "$SIM_DIR/log" 2>&1 &
   SIM_PID=$!
   trap stop_simulator EXIT
   for _ in $(seq 100); do

@@ -132,10 +132,10 @@ def test_from_result_names_what_is_missing(data, missing):
     assert 'whole execution record' in str(info.value)
 
 
-def test_from_result_of_something_else_names_its_type():
+def test_from_result_of_something_else_names_its_kind_in_words():
     with pytest.raises(ValueError) as info:
         Execution.from_result('12')
-    assert 'got str' in str(info.value)
+    assert str(info.value) == 'execution must be the execution record returned by an earlier task, got a string'
 
 
 # Statuses -------------------------------------------------------------------------------------------

@@ -176,6 +176,13 @@ def test_a_bad_api_url_is_refused_before_anything_is_sent_and_never_echoes_its_c
     assert words in info.value.msg and 's3cret' not in info.value.msg
 
 
+def test_credentials_in_iam_url_are_refused_too():
+    with pytest.raises(ValidationError) as info:
+        resolve_connection(params(vendor='codearts', project_id='0' * 32, region='cn-north-4', username='u', password='p',
+                                  iam_url='https://u:s3cret@iam.example.com'), {})
+    assert 'iam_url must not contain credentials (user:secret@)' in info.value.msg and 's3cret' not in info.value.msg
+
+
 @pytest.mark.parametrize('option, value, words', [
     ('request_timeout', 0, 'request_timeout must be more than 0 seconds, got 0'),
     ('request_retries', -1, 'request_retries must be 0 or more, got -1'),

@@ -13,6 +13,7 @@ import typing as t
 
 import pytest
 
+from ansible.module_utils import _internal as ansible_internal
 from ansible.module_utils._internal import _traceback
 from ansible.module_utils.common import warnings as ansible_warnings
 from ansible.module_utils.testing import patch_module_args
@@ -70,13 +71,18 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> FakeBackend:
 
 
 @pytest.fixture
-def run_module(capsys: pytest.CaptureFixture[str]) -> t.Callable[..., t.Dict[str, t.Any]]:
+def run_module(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> t.Callable[..., t.Dict[str, t.Any]]:
     """run_module(pipeline_start, {...}, check=False, diff=False, connection=True) -> the module's result.
 
     `connection=False` leaves out the default connection options (vendor still set unless given).
     The result also holds `_rc` (the exit code) and `_stdout` (the raw output, to look for leaked secrets).
     Pass `_ansible_tracebacks_for: [error]` to get `exception`, as a run with tracebacks enabled does.
     """
+
+    # A module runs on a target: importing controller code (ansible.errors, as the filter tests do) switches ansible-core
+    # to controller mode for the whole process, where warnings and tracebacks no longer reach a module's result.
+    monkeypatch.setattr(ansible_internal, 'is_controller', False)
+    monkeypatch.setattr(_traceback, '_is_traceback_enabled', _traceback._is_module_traceback_enabled)
 
     def run(module: t.Any, args: t.Mapping[str, t.Any], *, check: bool = False, diff: bool = False,
             connection: bool = True) -> t.Dict[str, t.Any]:

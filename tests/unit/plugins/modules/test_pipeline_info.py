@@ -409,8 +409,8 @@ def test_many_executions_get_their_own_tails(run_module, fake):
 
 @pytest.mark.parametrize('args, message', [
     ({'execution': {'vendor': 'jenkins', 'pipeline': PIPELINE, 'id': '1', 'parameters': [1]}},
-     'execution: execution.parameters must be a mapping, got list'),
-    ({'executions': [['a']], 'pipeline': PIPELINE}, "executions: ['a'] is neither an execution record nor an execution id"),
+     'execution.parameters must be a mapping, got a list'),
+    ({'executions': [['a']], 'pipeline': PIPELINE}, 'executions[0] is a list, neither an execution record nor an execution id'),
     ({'pipeline': PIPELINE, 'log_lines': -1}, 'log_lines must be 0 or more, got -1'),
     ({'pipeline': PIPELINE, 'wait': True, 'wait_interval': 0}, 'wait_interval must be more than 0 seconds, got 0'),
 ])

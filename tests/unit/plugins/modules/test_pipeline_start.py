@@ -463,6 +463,27 @@ def test_a_secret_in_a_backend_error_is_redacted(run_module, fake):
     assert REDACTED in result['msg']
 
 
+@pytest.mark.parametrize('outcome', ['fails before the pipeline is read', 'succeeds'])
+def test_parameter_values_are_not_echoed_with_the_module_arguments(run_module, fake, outcome):
+    # A wrong token fails before the definitions tell a password parameter from a version: no value is echoed (-vvv).
+    if outcome != 'succeeds':
+        fake.fail('describe_pipeline', AuthenticationError('jenkins: could not read job (HTTP 401)', status=401))
+
+    result = start(run_module, parameters={'DB_PASSWORD': 'pa55-unknown-type'})
+
+    assert 'pa55-unknown-type' not in result['_stdout']
+    assert result['invocation']['module_args']['parameters'] == {'DB_PASSWORD': 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'}
+
+
+@pytest.mark.parametrize('url', ['https://t0ken-as-user@ci.example.com', 'https://bot:pa55%40word@ci.example.com'])
+def test_credentials_in_a_url_are_refused_and_never_echoed(run_module, fake, url):
+    result = start(run_module, api_url=url)
+
+    assert result['failed'] is True and 'api_url must not contain credentials' in result['msg']
+    for secret in ('t0ken-as-user', 'pa55%40word', 'pa55@word'):
+        assert secret not in result['_stdout']
+
+
 @pytest.mark.parametrize('tracebacks', [[], ['error']])
 def test_a_secret_only_the_backend_knows_is_redacted(run_module, fake, tracebacks):
     # e.g. a CSRF crumb or an IAM token fetched at run time: not a module option, so no_log cannot know it

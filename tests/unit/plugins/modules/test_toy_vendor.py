@@ -344,8 +344,8 @@ def test_the_toy_vendor_gets_the_option_checks_and_environment_of_its_column(run
     assert wrong['msg'] == 'Toy CI does not use workspace; its connection options are: api_url, api_token'
     orphan = run_module(pipeline_info, {'vendor': None, 'api_url': 'http://x',
                                         'executions': [{'vendor': 'toy', 'pipeline': PIPELINE, 'id': '1'}]}, connection=False)
-    assert orphan['msg'] == ('api_url given but vendor is not set, so no vendor would use it; set vendor, or put them '
-                             'in connections under their vendor')
+    assert orphan['msg'] == ('api_url given but vendor is not set, so no vendor would use it; set vendor, or put it '
+                             'in connections under its vendor')
     monkeypatch.setenv('TOY_TOKEN', TOKEN)
     latest = run_module(pipeline_info, {'vendor': 'toy', 'api_url': toy.connection['api_url'], 'pipeline': PIPELINE},
                         connection=False)

@@ -426,7 +426,8 @@ def test_why_a_build_cannot_be_resumed_names_what_jenkins_supports_instead(jenki
 
 def test_missing_build(jenkins: Jenkins) -> None:
     jenkins.route('GET', DEPLOY + '/99/api/json', NOT_FOUND, status=404)
-    with pytest.raises(NotFoundError, match=r"build #99 of job 'team/app/deploy' not found"):
+    jenkins.route('GET', DEPLOY + '/api/json', {'lastBuild': {'number': 44}})
+    with pytest.raises(NotFoundError, match=r"build #99 of job 'team/app/deploy' not found \(HTTP 404\); its last build is #44$"):
         jenkins.backend().get(stub(id='99'))
 
 
@@ -671,7 +672,7 @@ def test_quiet_period_start_input_is_sent_as_delay(jenkins: Jenkins) -> None:
 
 
 @pytest.mark.parametrize('inputs, message', [
-    ({'quiet_period': 'soon'}, "parameter 'quiet_period' is a whole number, got 'soon'"),
+    ({'quiet_period': 'soon'}, "start input 'quiet_period' is a whole number, got 'soon'"),
     ({'clear_cache': True}, 'Jenkins does not take the start input clear_cache; the start inputs it accepts: quiet_period'),
 ])
 def test_bad_start_inputs_are_refused_listing_what_jenkins_accepts(jenkins: Jenkins, inputs, message) -> None:

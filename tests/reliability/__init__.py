@@ -1,0 +1,1 @@
+"""Reliability checks that need the simulator: the fault campaign (`python -m tests.reliability.campaign`)."""

@@ -1,0 +1,116 @@
+"""The simulator over HTTPS: the ``tls`` option, its CLI flags, and quiet failed handshakes."""
+from __future__ import annotations
+
+import os
+import signal
+import ssl
+import subprocess
+import sys
+import time
+import typing as t
+
+import pytest
+import requests
+
+from ansible_collections.cicd.pipelines.tests.simulator.__main__ import main
+from ansible_collections.cicd.pipelines.tests.simulator.server import tls_context
+from ansible_collections.cicd.pipelines.tests.simulator.testing import ADMIN_TOKEN, ADMIN_USER, SimHandle, running
+from ansible_collections.cicd.pipelines.tests.unit.plugins.modules.tls_fixtures import ForwardProxy, Pki, make_pki
+
+
+@pytest.fixture(name='pki', scope='module')
+def pki_fixture(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    return make_pki(str(tmp_path_factory.mktemp('pki')))
+
+
+@pytest.fixture(name='tls_sim')
+def tls_sim_fixture(pki: Pki) -> t.Iterator[SimHandle]:
+    with running(speed=0, tls=(pki.cert, pki.key), tls_ca=pki.ca) as handle:
+        yield handle
+
+
+def test_serves_https_with_the_certificate_given(tls_sim, pki):
+    assert tls_sim.url == 'https://127.0.0.1:%d' % tls_sim.port and tls_sim.jenkins_url.startswith('https://')
+    answer = requests.get(tls_sim.jenkins_url + '/api/json', auth=(ADMIN_USER, ADMIN_TOKEN), verify=pki.ca, timeout=10)
+    assert answer.status_code == 200 and answer.json()['_class'] == 'hudson.model.Hudson'
+    assert tls_sim.counters()['requests'] == {'jenkins': {'GET': 1}}  # the control helpers trust tls_ca
+
+
+@pytest.mark.parametrize('scheme', ['https', 'http'])
+def test_control_helpers_never_use_a_proxy(pki, monkeypatch, scheme):
+    proxy = ForwardProxy().start()
+    try:
+        for name in ('HTTPS_PROXY', 'HTTP_PROXY', 'https_proxy', 'http_proxy'):
+            monkeypatch.setenv(name, proxy.url)
+        monkeypatch.delenv('NO_PROXY', raising=False)
+        monkeypatch.delenv('no_proxy', raising=False)
+        with running(speed=0, tls=(pki.cert, pki.key) if scheme == 'https' else None, tls_ca=pki.ca) as sim:
+            assert sim.counters()['requests'] == {} and sim.requests() == []
+    finally:
+        proxy.stop()
+    assert proxy.seen == []
+
+
+def test_tls_1_2_is_the_floor(pki):
+    context = tls_context(pki.cert, pki.key)
+    assert context.minimum_version == ssl.TLSVersion.TLSv1_2 and context.protocol == ssl.PROTOCOL_TLS_SERVER
+
+
+@pytest.mark.parametrize('client', ['untrusting', 'plain http'])
+def test_failed_handshakes_print_no_traceback(tls_sim, pki, capfd, client):
+    url = tls_sim.jenkins_url + '/api/json'
+    with pytest.raises(requests.exceptions.ConnectionError):
+        if client == 'untrusting':
+            requests.get(url, verify=pki.other_ca, timeout=10)
+        else:
+            requests.get(url.replace('https://', 'http://'), timeout=10)
+    assert tls_sim.requests() == []
+    assert tls_sim.counters()['requests'] == {}  # the server is still serving
+    time.sleep(0.2)  # the handler thread ends after the client's side
+    assert 'Traceback' not in capfd.readouterr().err
+
+
+def test_bad_certificate_files_fail_before_listening(pki, tmp_path):
+    with pytest.raises(FileNotFoundError):
+        with running(tls=(str(tmp_path / 'missing.pem'), pki.key)):
+            pass  # pragma: no cover
+    with pytest.raises(ssl.SSLError):
+        with running(tls=(pki.ca, pki.key)):  # a certificate that does not match the key
+            pass  # pragma: no cover
+
+
+@pytest.mark.parametrize('argv, status, words', [
+    (['--tls-key', 'server.key'], 2, 'error: --tls-key needs --tls-cert'),
+    (['--tls-cert', 'missing.pem', '--tls-key', 'server.key'], 1, 'error: cannot load --tls-cert missing.pem --tls-key server.key: '),
+    (['--tls-cert', 'ca.pem', '--tls-key', 'server.key'], 1, 'error: cannot load --tls-cert ca.pem --tls-key server.key: '),
+])
+def test_cli_refuses_bad_tls_arguments_in_one_line(pki, capsys, monkeypatch, argv, status, words):
+    monkeypatch.chdir(os.path.dirname(pki.ca))
+
+    assert main(argv + ['--port', '0']) == status
+
+    err = capsys.readouterr().err
+    assert err.startswith(words) and err.count('\n') == 1 and 'Traceback' not in err, err
+
+
+def test_cli_serves_https(pki, tmp_path):
+    port_file = tmp_path / 'port'
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    command = [sys.executable, '-m', 'ansible_collections.cicd.pipelines.tests.simulator', '--port', '0', '--port-file',
+               str(port_file), '--speed', '0', '--tls-cert', pki.cert, '--tls-key', pki.key]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True) as process:
+        try:
+            for attempt in range(100):
+                if port_file.exists() and port_file.read_text().strip():
+                    break
+                time.sleep(0.05 + attempt * 0.001)
+            port = int(port_file.read_text())
+            health = requests.get('https://127.0.0.1:%d/_sim/health' % port, verify=pki.ca, timeout=10).json()
+            assert health['status'] == 'ok'
+            process.send_signal(signal.SIGTERM)
+            out, err = process.communicate(timeout=15)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    assert process.returncode == 0, err
+    assert 'listening on https://127.0.0.1:%d' % port in out and 'jenkins  https://127.0.0.1:%d/jenkins' % port in out
