@@ -21,17 +21,24 @@
 # integration-newest, on the newest release (.venv-newest, requirements-newest.txt). That line
 # needs Python >= 3.12: CICD_NEWEST_PYTHON names the interpreter, else the first of python3.12,
 # python3.13, python3.14 or pyenv's that runs. Without one those stages print `skipped` and why,
-# and do not fail the run. They run in a second lane, in parallel with the others, on their own
-# copy of the tree; their output is printed when the lane ends.
+# and do not fail the run. units-newest runs the collection's unit tests (tests/unit/plugins);
+# the simulator's own tests do not depend on ansible-core and run once, in `units`.
 #
-# Each stage prints `=== stage NAME: ok (Ns)` or `=== stage NAME: FAILED (Ns)`; the last line is
-# `ci: N passed, M failed`, and the exit status is non-zero if any stage failed.
+# Lanes: the stages run in three lanes at once, each on its own copy of the tree: the main lane
+# (printed as it goes), the newest lane (the *-newest stages) and a side lane for the stages that
+# mostly wait on the simulator (campaign, molecule, bench-smoke). The other lanes' output is
+# printed when they end; the summary counts every stage.
+#
+# The fault campaign (`campaign`) runs at its CI size: one release per vendor at 25 % and at 50 %
+# faults (CAMPAIGN_ARGS replaces that; `make campaign` runs the full size).
+#
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 REPO="$(pwd)"
 
 NEWEST_STAGES="integration-newest units-newest sanity-newest"
-ALL_STAGES="sanity units contract integration build-install ansible-lint molecule bench-smoke $NEWEST_STAGES"
+SIDE_STAGES="campaign molecule bench-smoke"
+ALL_STAGES="sanity units contract integration build-install ansible-lint $SIDE_STAGES $NEWEST_STAGES"
 MODULES="pipeline_start pipeline_info pipeline_input pipeline_resume pipeline_retry pipeline_cancel"
 
 if [ "$#" -gt 0 ]; then
@@ -81,16 +88,6 @@ copy_tree "$WORK"
 export ANSIBLE_COLLECTIONS_PATH="$WORK"   # ansible-lint / ansible-playbook resolve cicd.pipelines here
 
 passed=0; failed=0; failed_names=""
-stage() {  # stage NAME DIR COMMAND...
-  local name=$1 dir=$2 t0=$SECONDS
-  shift 2
-  echo "=== stage $name"
-  if (cd "$dir" && "$@"); then
-    passed=$((passed + 1)); echo "=== stage $name: ok ($((SECONDS - t0))s)"
-  else
-    failed=$((failed + 1)); failed_names="$failed_names $name"; echo "=== stage $name: FAILED ($((SECONDS - t0))s)"
-  fi
-}
 
 contract() {
   # Contract tests look for the real vendor schemas in ../shared next to the collection root
@@ -151,9 +148,44 @@ newest_python() {  # the first interpreter >= 3.12 that runs, or nothing
   return 1
 }
 
-newest_lane() {  # newest_lane STAGE...: those stages on .venv-newest, in $WORK/newest; results in $WORK/newest.results
-  local py nroot ncoll npyv s t0
-  nroot="$WORK/newest"
+run_stage() {  # run_stage STAGE: one stage, in the current directory's lane (PYV, COLL, LANE_ROOT set by the lane)
+  # Word splitting of the *_ARGS variables is intended.
+  # shellcheck disable=SC2086
+  case "$1" in
+    sanity|sanity-newest)           (cd "$COLL" && ansible-test sanity --python "$PYV" --color no ${SANITY_ARGS:-}) ;;
+    units)                          (cd "$COLL" && ansible-test units --python "$PYV" --color no ${UNITS_ARGS:-}) ;;
+    units-newest)                   (cd "$COLL" && ansible-test units --python "$PYV" --color no ${UNITS_ARGS:-tests/unit/plugins}) ;;
+    integration|integration-newest) (cd "$COLL" && ansible-test integration --python "$PYV" --color no ${INTEGRATION_ARGS:-}) ;;
+    contract)                       (cd "$LANE_ROOT" && contract) ;;
+    build-install)                  (cd "$LANE_ROOT" && build_install) ;;
+    ansible-lint)                   (cd "$COLL" && ansible-lint --nocolor) ;;
+    # The benchmark harness at tiny sizes (the real run is `make bench`; no timing is asserted).
+    bench-smoke)                    (cd "$COLL" && python -m benchmarks.run --smoke) ;;
+    # The seeded fault campaign through the modules (tests/reliability/campaign.py), at its CI size.
+    campaign)                       (cd "$COLL" && python -m tests.reliability.campaign ${CAMPAIGN_ARGS:---releases 1 --rates 0.25,0.5}) ;;
+    # The roles' scenarios under extensions/molecule/ (molecule needs the venv's bin on PATH, which is set).
+    # `reset` first: molecule keeps each scenario's state under ~/.ansible/tmp by the collection's name, so a run
+    # that was interrupted would otherwise make the next one skip `prepare` (and start no simulator).
+    molecule)                       (cd "$COLL" && molecule reset --all >/dev/null && molecule test --all) ;;
+  esac
+}
+
+lane() {  # lane NAME STAGE...: run the stages one after the other; results ("ok NAME" / "FAILED NAME") in $WORK/NAME.results
+  local name=$1 s t0
+  shift
+  for s in "$@"; do
+    t0=$SECONDS
+    echo "=== stage $s"
+    if run_stage "$s"; then
+      echo "ok $s" >> "$WORK/$name.results"; echo "=== stage $s: ok ($((SECONDS - t0))s)"
+    else
+      echo "FAILED $s" >> "$WORK/$name.results"; echo "=== stage $s: FAILED ($((SECONDS - t0))s)"
+    fi
+  done
+}
+
+newest_lane() {  # newest_lane STAGE...: those stages on .venv-newest, on a copy in $WORK/newest
+  local py s t0
   if ! py="$(newest_python)"; then
     for s in "$@"; do
       echo "=== stage $s: skipped (the newest ansible-core needs Python >= 3.12 and none was found; set CICD_NEWEST_PYTHON)"
@@ -165,66 +197,56 @@ newest_lane() {  # newest_lane STAGE...: those stages on .venv-newest, in $WORK/
     for s in "$@"; do echo "FAILED $s" >> "$WORK/newest.results"; echo "=== stage $s: FAILED (install of .venv-newest)"; done
     return 0
   fi
-  copy_tree "$nroot"
-  ncoll="$nroot/ansible_collections/cicd/pipelines"
-  npyv="$("$REPO/.venv-newest/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
-  echo "newest: $("$REPO/.venv-newest/bin/ansible" --version | head -1) on Python $npyv (install $((SECONDS - t0))s)"
-  for s in "$@"; do
-    t0=$SECONDS
-    echo "=== stage $s"
-    # shellcheck disable=SC2086
-    if (cd "$ncoll" && export VIRTUAL_ENV="$REPO/.venv-newest" PATH="$REPO/.venv-newest/bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$nroot" &&
-        case "$s" in
-          sanity-newest)      ansible-test sanity --python "$npyv" --color no ${SANITY_ARGS:-} ;;
-          units-newest)       ansible-test units --python "$npyv" --color no ${UNITS_ARGS:-} ;;
-          integration-newest) ansible-test integration --python "$npyv" --color no ${INTEGRATION_ARGS:-} ;;
-        esac); then
-      echo "ok $s" >> "$WORK/newest.results"; echo "=== stage $s: ok ($((SECONDS - t0))s)"
-    else
-      echo "FAILED $s" >> "$WORK/newest.results"; echo "=== stage $s: FAILED ($((SECONDS - t0))s)"
-    fi
-  done
+  LANE_ROOT="$WORK/newest"; COLL="$LANE_ROOT/ansible_collections/cicd/pipelines"
+  copy_tree "$LANE_ROOT"
+  export VIRTUAL_ENV="$REPO/.venv-newest" PATH="$REPO/.venv-newest/bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$LANE_ROOT"
+  PYV="$(python -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+  echo "newest: $(ansible --version | head -1) on Python $PYV (install $((SECONDS - t0))s)"
+  lane newest "$@"
 }
 
-newest=""; main_stages=""
+side_lane() {  # side_lane STAGE...: those stages on .venv, on a copy in $WORK/side
+  LANE_ROOT="$WORK/side"; COLL="$LANE_ROOT/ansible_collections/cicd/pipelines"
+  copy_tree "$LANE_ROOT"
+  export ANSIBLE_COLLECTIONS_PATH="$LANE_ROOT"
+  lane side "$@"
+}
+
+newest=""; side=""; main_stages=""
 for s in $STAGES; do
-  case " $NEWEST_STAGES " in *" $s "*) newest="$newest $s" ;; *) main_stages="$main_stages $s" ;; esac
+  case " $NEWEST_STAGES " in *" $s "*) newest="$newest $s"; continue ;; esac
+  case " $SIDE_STAGES " in *" $s "*) side="$side $s"; continue ;; esac
+  main_stages="$main_stages $s"
 done
-lane_pid=""
+lane_pids=""
+# shellcheck disable=SC2086
 if [ -n "$newest" ]; then
   echo "=== lane newest:$newest (in parallel; its output follows when it ends)"
-  # shellcheck disable=SC2086
-  newest_lane $newest > "$WORK/newest.log" 2>&1 &
-  lane_pid=$!
+  (newest_lane $newest) > "$WORK/newest.log" 2>&1 &
+  lane_pids="$lane_pids newest:$!"
 fi
-
-# Word splitting of the *_ARGS variables is intended.
 # shellcheck disable=SC2086
-for s in $main_stages; do
-  case "$s" in
-    sanity)        stage sanity "$COLL" ansible-test sanity --python "$PYV" --color no ${SANITY_ARGS:-} ;;
-    units)         stage units "$COLL" ansible-test units --python "$PYV" --color no ${UNITS_ARGS:-} ;;
-    contract)      stage contract "$WORK" contract ;;
-    integration)   stage integration "$COLL" ansible-test integration --python "$PYV" --color no ${INTEGRATION_ARGS:-} ;;
-    build-install) stage build-install "$WORK" build_install ;;
-    ansible-lint)  stage ansible-lint "$COLL" ansible-lint --nocolor ;;
-    # The benchmark harness at tiny sizes (the real run is `make bench`; no timing is asserted).
-    bench-smoke)   stage bench-smoke "$COLL" python -m benchmarks.run --smoke ;;
-    # The roles' scenarios under extensions/molecule/ (molecule needs .venv/bin on PATH, which is set above).
-    # `reset` first: molecule keeps each scenario's state under ~/.ansible/tmp by the collection's name, so a run
-    # that was interrupted would otherwise make the next one skip `prepare` (and start no simulator).
-    molecule)      stage molecule "$COLL" bash -c 'molecule reset --all >/dev/null && molecule test --all' ;;
-  esac
-done
-
-if [ -n "$lane_pid" ]; then
-  wait "$lane_pid"
-  echo "=== lane newest: output"
-  cat "$WORK/newest.log"
-  while read -r res name; do
-    if [ "$res" = ok ]; then passed=$((passed + 1)); else failed=$((failed + 1)); failed_names="$failed_names $name"; fi
-  done < <(cat "$WORK/newest.results" 2>/dev/null)
+if [ -n "$side" ]; then
+  echo "=== lane side:$side (in parallel; its output follows when it ends)"
+  (side_lane $side) > "$WORK/side.log" 2>&1 &
+  lane_pids="$lane_pids side:$!"
 fi
+
+LANE_ROOT="$WORK"
+# shellcheck disable=SC2086
+lane main $main_stages
+
+for entry in $lane_pids; do
+  wait "${entry#*:}"
+  echo "=== lane ${entry%%:*}: output"
+  cat "$WORK/${entry%%:*}.log"
+done
+for name in main newest side; do
+  [ -f "$WORK/$name.results" ] || continue
+  while read -r res stage_name; do
+    if [ "$res" = ok ]; then passed=$((passed + 1)); else failed=$((failed + 1)); failed_names="$failed_names $stage_name"; fi
+  done < "$WORK/$name.results"
+done
 
 [ -z "$failed_names" ] || echo "failed stages:$failed_names"
 echo "total: $((SECONDS - t_install))s"

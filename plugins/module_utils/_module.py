@@ -358,6 +358,11 @@ class PipelineModule:
                                         ' (%s)' % reason if reason else ''))
         return execution
 
+    def disown(self) -> None:
+        """Forget the change `settle` recorded: the task undid it (cancelled the execution it had just started), so
+        a failure from here on reports neither changed=true nor that execution."""
+        self._changed = None
+
     def finish(self, executions: Records, *, changed: bool, before: t.Optional[Status] = None,
                read_only: bool = False, expect: t.Iterable[Status] = ()) -> t.Dict[str, t.Any]:
         """Wait if the task asked to, judge the outcome, attach log tails, and build the result.

@@ -108,9 +108,9 @@ EXAMPLES = r'''
     pipeline: shop/deploy
     execution_id: "{{ harness_execution_id }}"
     wait_for: [waiting, succeeded, failed, aborted, rejected, expired]
-  environment:
-    HARNESS_ACCOUNT_ID: "{{ harness_account_id }}"
-    HARNESS_API_KEY: "{{ vault_harness_api_key }}"
+    # Secrets as options, not through `environment:`, whose values Ansible shows at -vvv.
+    account_id: "{{ harness_account_id }}"
+    api_token: "{{ vault_harness_api_key }}"
 
 - name: Read a Buddy execution with the log of its failed action
   cicd.pipelines.pipeline_info:
@@ -118,10 +118,9 @@ EXAMPLES = r'''
     pipeline: shop/deploy
     execution_id: "12"
     log_lines: 50
-  environment:
-    BUDDY_TOKEN: "{{ vault_buddy_token }}"
-    BUDDY_WORKSPACE: acme
-    BUDDY_PROJECT: shop
+    workspace: acme
+    project: shop
+    api_token: "{{ vault_buddy_token }}"
 
 - name: Read a CodeArts run with an IAM token fetched for a user
   cicd.pipelines.pipeline_info:

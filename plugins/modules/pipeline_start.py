@@ -170,9 +170,9 @@ EXAMPLES = r'''
       branch: release/1.4
     idempotency_key: shop-deploy-1.4.2
     wait_for: [waiting, succeeded, failed]
-  environment:
-    HUAWEICLOUD_SDK_AK: "{{ vault_hw_ak }}"
-    HUAWEICLOUD_SDK_SK: "{{ vault_hw_sk }}"
+    # Secrets as options, not through `environment:`, whose values Ansible shows at -vvv.
+    access_key: "{{ vault_hw_ak }}"
+    secret_key: "{{ vault_hw_sk }}"
 '''
 
 RETURN = r'''
@@ -301,10 +301,11 @@ detection_lag:
 '''
 
 import secrets
+import typing as t
 
-from ansible_collections.cicd.pipelines.plugins.module_utils._backends._base import Operation
+from ansible_collections.cicd.pipelines.plugins.module_utils._backends._base import Backend, Operation
 from ansible_collections.cicd.pipelines.plugins.module_utils._errors import InvalidState, ValidationError
-from ansible_collections.cicd.pipelines.plugins.module_utils._model import StartRequest, Status, check_values, derive_key
+from ansible_collections.cicd.pipelines.plugins.module_utils._model import Execution, StartRequest, Status, check_values, derive_key
 from ansible_collections.cicd.pipelines.plugins.module_utils._module import PipelineModule
 
 
@@ -333,8 +334,7 @@ def run(module: PipelineModule) -> dict:
     if not params['force']:
         # An explicit key also matches a finished success (the release already happened); a derived
         # key only matches what is still running, so the same inputs can run again later.
-        reusable = [e for e in backend.find_started(request)
-                    if e.status.active or (explicit and e.status == Status.SUCCEEDED)]
+        reusable = [e for e in backend.find_started(request) if _reusable(e, bool(explicit))]
         if reusable:
             found = sorted(reusable, key=lambda e: not e.status.active)[0]
             if explicit:
@@ -343,7 +343,46 @@ def run(module: PipelineModule) -> dict:
     if module.check_mode:
         return module.finish(backend.predict(Operation.START, None, request=request, info=info), changed=True)
     execution = module.settle(backend.start(request), request)
+    if not params['force']:
+        earlier = _earlier_twin(backend, request, execution, bool(explicit))
+        if earlier is not None:
+            return _yield_to(module, request, execution, earlier)
     return module.finish(execution, changed=True)
+
+
+def _reusable(execution: Execution, explicit: bool) -> bool:
+    """Whether a found execution carrying the key stands for this start: active, or (explicit key) succeeded."""
+    return execution.status.active or (explicit and execution.status == Status.SUCCEEDED)
+
+
+def _earlier_twin(backend: Backend, request: StartRequest, mine: Execution, explicit: bool) -> t.Optional[Execution]:
+    """The execution that wins a race with `mine`, which this task just started: the first one the vendor created
+    among the reusable executions carrying the key, when that is not `mine`; else None.
+
+    Two tasks whose lookups before starting both found nothing each start one execution. Each then looks the key
+    up again (one lookup) and orders what it finds by the vendor's creation order, so both pick the same survivor
+    without talking to each other. A vendor without such an order is not reconciled (None).
+    """
+    own = backend.creation_order(mine)
+    if own is None:
+        return None
+    ordered = [(order, e) for e in backend.find_twins(request, mine) if _reusable(e, explicit)
+               for order in [backend.creation_order(e)] if order is not None and order < own]
+    return min(ordered, key=lambda pair: pair[0])[1] if ordered else None
+
+
+def _yield_to(module: PipelineModule, request: StartRequest, mine: Execution, earlier: Execution) -> dict:
+    """Cancel `mine` (only ever this task's own execution) and return `earlier` with changed=false and a warning.
+
+    If the cancel fails, the task fails: its execution then still runs beside the earlier one, and the failure
+    reports it (changed=true) rather than hiding the duplicate.
+    """
+    backend = module.backend_of(mine)
+    cancelled = backend.cancel(mine)
+    module.disown()
+    module.warn('%s: another task started the same release (key %s) at the same moment; this task cancelled its own '
+                'execution %s and returns %s' % (backend.name, request.key, module.describe(cancelled), module.describe(earlier)))
+    return module.finish(backend.get(earlier), changed=False, before=earlier.status)
 
 
 def _same_inputs(what: str, key: str, wanted: dict, found: dict) -> None:

@@ -194,8 +194,8 @@ class Runner:
 
     def _say(self, args: t.Mapping[str, t.Any], module: str, began: float, what: str) -> None:
         if self.verbose:
-            print('  %-8s %-14s %-12s %5.1fs %s' % (args.get('vendor'), module, args.get('pipeline') or (args.get('execution') or {}).get('pipeline'),
-                                                   time.monotonic() - began, what[:300]), flush=True)
+            pipeline = args.get('pipeline') or (args.get('execution') or {}).get('pipeline')
+            print('  %-8s %-14s %-12s %5.1fs %s' % (args.get('vendor'), module, pipeline, time.monotonic() - began, what[:300]), flush=True)
 
     def _run(self, tally: Tally, module: str, args: t.Mapping[str, t.Any]) -> t.Dict[str, t.Any]:
         tally.tasks += 1
@@ -312,12 +312,12 @@ def campaign_at(handle: t.Any, runner: Runner, vendors: t.Sequence[str], rate: f
         conn = connection(vendor, relays[vendor].url)
         tally = verdicts[vendor].tally
         for number in range(1, releases + 1):
-
             timers: t.List[threading.Timer] = []
 
-            def outage_during_wait(timers: t.List[threading.Timer] = timers, first: bool = number == 1) -> None:
+            def outage_during_wait(timers: t.List[threading.Timer] = timers,  # pylint: disable=dangerous-default-value
+                                   first: bool = number == 1) -> None:
                 # Once per vendor and rate: the network goes away two seconds into the wait for the first
-                # release's 15-second deploy, and comes back before it ends.
+                # release's 15-second deploy, and comes back before it ends. (`timers` is bound per release on purpose.)
                 if first and outage > 0 and not timers:
                     timers.append(threading.Timer(2.0, relays[vendor].outage, args=(outage,)))
                     timers[0].start()
@@ -382,7 +382,7 @@ def collection_tree() -> t.Iterator[str]:
 
 
 def parse(argv: t.Optional[t.Sequence[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog='python -m tests.reliability.campaign', description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(prog='python -m tests.reliability.campaign', description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--releases', type=int, default=10, help='releases per vendor and rate (default 10)')
     parser.add_argument('--rates', default='0.25,0.5', help='fault rates, comma-separated (default 0.25,0.5)')
     parser.add_argument('--seed', type=int, default=20261201, help='seed of the fault draws (printed; reuse it to reproduce)')

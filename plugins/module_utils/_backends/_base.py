@@ -264,6 +264,25 @@ class Backend(abc.ABC):
     def find_started(self, request: StartRequest) -> t.List[Execution]:
         """Executions of `request.pipeline` that carry `request.key`, newest first (DESIGN section 4)."""
 
+    def creation_order(self, execution: Execution) -> t.Optional[t.Tuple[t.Any, ...]]:
+        """Where `execution` stands among its pipeline's executions in the order the vendor created them: a sort key
+        made of what the vendor records once (a creation time, a sequential id; never a status or a start time that
+        changes), ending with the id so that equal times still compare the same way for every reader.
+
+        Two tasks that started the same key at the same moment use it to agree which execution survives
+        (pipeline_start). None: the vendor records no such order for it, and such a race is not reconciled.
+        """
+        return None
+
+    def find_twins(self, request: StartRequest, mine: Execution) -> t.List[Execution]:
+        """Executions of `request.pipeline` other than `mine` (which this task just started) that carry
+        `request.key`; at least every one the vendor created before `mine`, in any order, as read now.
+
+        One lookup. Default: `find_started`, without `mine`; a backend whose `find_started` stops at the newest
+        match overrides it.
+        """
+        return [e for e in self.find_started(request) if e.id is None or e.id != mine.id]
+
     # Writes ----------------------------------------------------------------------------------
 
     @abc.abstractmethod
@@ -343,7 +362,7 @@ def _settled(lookup: t.Callable[[], t.Optional[T]], exc: AmbiguousOutcomeError) 
     now = exc.now or time.monotonic
     deadline = now() + exc.settle
     pause = 0.5
-    for _ in range(8):  # also bounded in lookups, whatever the clock does
+    for _lookup in range(8):  # also bounded in lookups, whatever the clock does
         left = deadline - now()
         if found is not None or left <= 0:
             break

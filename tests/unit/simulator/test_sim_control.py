@@ -54,7 +54,7 @@ def test_probability_faults_are_seeded_and_hit_that_fraction(sim, client):
         sim.clear_faults()
         sim.add_fault({'vendor': 'jenkins', 'path': '^/api/json$', 'times': None, 'probability': 0.25, 'seed': seed,
                        'action': {'status': 503}})
-        return [client.get(sim.jenkins_url + '/api/json').status_code for _ in range(200)]
+        return [client.get(sim.jenkins_url + '/api/json').status_code for _request in range(200)]
 
     first, again, other = pattern(7), pattern(7), pattern(8)
     assert first == again != other                       # the same seed gives the same faults
@@ -64,7 +64,7 @@ def test_probability_faults_are_seeded_and_hit_that_fraction(sim, client):
     sim.clear_faults()
     sim.add_fault([{'vendor': 'jenkins', 'times': None, 'probability': 0.5, 'seed': 1, 'action': {'status': 503}},
                    {'vendor': 'jenkins', 'times': None, 'action': {'status': 502}}])
-    assert {client.get(sim.jenkins_url + '/api/json').status_code for _ in range(40)} == {502, 503}
+    assert {client.get(sim.jenkins_url + '/api/json').status_code for _request in range(40)} == {502, 503}
     for bad in (0, 1.5, True, 'half'):
         assert requests.post(sim.url + '/_sim/faults', json={'probability': bad, 'action': {'status': 500}}, timeout=10).status_code == 400
     assert requests.post(sim.url + '/_sim/faults', json={'seed': 'x', 'action': {'status': 500}}, timeout=10).status_code == 400

@@ -340,6 +340,13 @@ class BuddyBackend(Backend):
         self._seen[info.label] = seen
         return found
 
+    def creation_order(self, execution: Execution) -> t.Optional[t.Tuple[t.Any, ...]]:
+        """The execution id: Buddy numbers a pipeline's executions as it creates them (a retry in place keeps its id,
+        and its start date changes, so that date is no order). None for an id that is not a number."""
+        if execution.id is None or not _digits(execution.id):
+            return None
+        return (int(execution.id),)
+
     # Start ------------------------------------------------------------------------------------
 
     def check_start(self, request: StartRequest, info: PipelineInfo) -> None:

@@ -35,6 +35,8 @@ from ._signer import AkSkSigner, IamToken
 
 # How many of a pipeline's newest runs the key lookup reads in detail (the list carries no description).
 LOOKBACK = 20
+# Seconds before a start in which a run carrying the same key counts as started by a racing task (find_twins).
+TWIN_WINDOW = 600
 _ID = re.compile(r'^[0-9a-zA-Z]{32}$')
 # CodeArts retries failed runs (a stopped one is refused).
 _RETRYABLE = ('FAILED',)
@@ -216,6 +218,35 @@ class CodeArtsBackend(Backend):
             if record.idempotency_key == request.key:
                 return [record]
         return []
+
+    def creation_order(self, execution: Execution) -> t.Optional[t.Tuple[t.Any, ...]]:
+        """The run's start_time (epoch milliseconds, set when the run is triggered), then the run id; None for a
+        record without one."""
+        started = execution.raw.get('start_time') if isinstance(execution.raw, dict) else None
+        if isinstance(started, bool) or not isinstance(started, (int, float)) or started <= 0 or execution.id is None:
+            return None
+        return (started, execution.id)
+
+    def find_twins(self, request: StartRequest, mine: Execution) -> t.List[Execution]:
+        """Runs other than `mine` that carry the key and started at most TWIN_WINDOW seconds before it (or at the same
+        time or later), among the LOOKBACK newest. `find_started` stops at the newest match, which may be `mine`;
+        this reads only the runs in that window one by one, so a lone start costs the list and no more. A run
+        carrying the key that started earlier than the window was there for the lookup before the start."""
+        order = self.creation_order(mine)
+        if order is None:
+            return [e for e in self.find_started(request) if e.id != mine.id]
+        info = self._pipeline(request.pipeline)
+        found = []
+        for run in self._runs(info, LOOKBACK):
+            started = run.get('start_time')
+            if str(run['pipeline_run_id']) == mine.id or not isinstance(started, (int, float)) \
+                    or started < order[0] - TWIN_WINDOW * 1000:
+                continue
+            record = self.get(Execution(vendor=VENDOR, pipeline=info.name, id=str(run['pipeline_run_id']),
+                                        scope={'pipeline_id': info.id}))
+            if record.idempotency_key == request.key:
+                found.append(record)
+        return found
 
     # Start ------------------------------------------------------------------------------------
 

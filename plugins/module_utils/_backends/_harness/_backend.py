@@ -350,6 +350,13 @@ class HarnessBackend(Backend):
         self._seen[entity.pipeline] = {e.id for e in recent if e.id}
         return [e for e in recent if e.idempotency_key == request.key]
 
+    def creation_order(self, execution: Execution) -> t.Optional[t.Tuple[t.Any, ...]]:
+        """Harness's createdAt (epoch milliseconds, set once), then the id; None for a record without createdAt."""
+        created = execution.scope.get('created_at')
+        if isinstance(created, bool) or not isinstance(created, (int, float)) or execution.id is None:
+            return None
+        return (created, execution.id)
+
     # Start ------------------------------------------------------------------------------------
 
     def check_start(self, request: StartRequest, info: PipelineInfo) -> None:
