@@ -1,7 +1,7 @@
 # Developer and CI entry points. The README's test command is `make test` (.ci/run calls exactly that).
 #
 #   make install                      create/refresh .venv from requirements-dev.txt (idempotent, fast when unchanged)
-#   make test                         install + every stage: sanity units contract integration build-install ansible-lint
+#   make test                         install + every stage: sanity units reliability contract integration build-install ansible-lint
 #                                     campaign molecule bench-smoke, and sanity/units/integration on the newest ansible-core
 #   make test STAGES="sanity units"   only some stages (also: STAGES="..." in the environment)
 #   make test STAGES=sanity SANITY_ARGS="--test pep8"   extra ansible-test arguments

@@ -38,7 +38,7 @@ REPO="$(pwd)"
 
 NEWEST_STAGES="integration-newest units-newest sanity-newest"
 SIDE_STAGES="campaign molecule bench-smoke"
-ALL_STAGES="sanity units contract integration build-install ansible-lint $SIDE_STAGES $NEWEST_STAGES"
+ALL_STAGES="sanity units reliability contract integration build-install ansible-lint $SIDE_STAGES $NEWEST_STAGES"
 MODULES="pipeline_start pipeline_info pipeline_input pipeline_resume pipeline_retry pipeline_cancel"
 
 if [ "$#" -gt 0 ]; then
@@ -156,6 +156,10 @@ run_stage() {  # run_stage STAGE: one stage, in the current directory's lane (PY
     units)                          (cd "$COLL" && ansible-test units --python "$PYV" --color no ${UNITS_ARGS:-}) ;;
     units-newest)                   (cd "$COLL" && ansible-test units --python "$PYV" --color no ${UNITS_ARGS:-tests/unit/plugins}) ;;
     integration|integration-newest) (cd "$COLL" && ansible-test integration --python "$PYV" --color no ${INTEGRATION_ARGS:-}) ;;
+    # The bad-input matrix, TLS and proxies, concurrent starts (tests/reliability): plain pytest, because
+    # ansible-test units forks a process per test, which would start a file's simulator once per row.
+    reliability)                    (cd "$LANE_ROOT" && PYTHONPATH="$LANE_ROOT${PYTHONPATH:+:$PYTHONPATH}" python -m pytest -q -p no:cacheprovider -n 2 \
+                                       ${PYTEST_ARGS:-} ansible_collections/cicd/pipelines/tests/reliability) ;;
     contract)                       (cd "$LANE_ROOT" && contract) ;;
     build-install)                  (cd "$LANE_ROOT" && build_install) ;;
     ansible-lint)                   (cd "$COLL" && ansible-lint --nocolor) ;;

@@ -24,7 +24,7 @@ from ansible_collections.cicd.pipelines.plugins.modules import pipeline_start
 from ansible_collections.cicd.pipelines.tests.simulator import testing as simulator
 from ansible_collections.cicd.pipelines.tests.simulator.testing import SimHandle, running
 from ansible_collections.cicd.pipelines.tests.unit.plugins.modules.conftest import warnings
-from ansible_collections.cicd.pipelines.tests.unit.plugins.modules.tls_fixtures import ForwardProxy, Pki, make_pki
+from ansible_collections.cicd.pipelines.tests.reliability.tls_fixtures import ForwardProxy, Pki, make_pki
 
 # urllib3 also warns on stderr for each unchecked request; the tests assert the module's own single warning instead.
 pytestmark = pytest.mark.filterwarnings('ignore::urllib3.exceptions.InsecureRequestWarning')

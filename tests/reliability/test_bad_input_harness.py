@@ -18,8 +18,8 @@ import typing as t
 import pytest
 
 from ansible_collections.cicd.pipelines.plugins.module_utils._backends._harness import _graphql as gql
-from ansible_collections.cicd.pipelines.tests.unit.plugins.modules import bad_input
-from ansible_collections.cicd.pipelines.tests.unit.plugins.modules.bad_input import (
+from ansible_collections.cicd.pipelines.tests.reliability import bad_input
+from ansible_collections.cicd.pipelines.tests.reliability.bad_input import (
     LONG, PIPELINE, Row, World, plus, record_with, starting,
 )
 

@@ -18,8 +18,8 @@ from urllib.parse import quote
 
 import pytest
 
-from ansible_collections.cicd.pipelines.tests.unit.plugins.modules import bad_input
-from ansible_collections.cicd.pipelines.tests.unit.plugins.modules.bad_input import PIPELINE, Row, World, plus, record_with, starting
+from ansible_collections.cicd.pipelines.tests.reliability import bad_input
+from ansible_collections.cicd.pipelines.tests.reliability.bad_input import PIPELINE, Row, World, plus, record_with, starting
 
 VENDOR = 'buddy'
 WAITING = bad_input.address('input')
