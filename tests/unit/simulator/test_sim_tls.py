@@ -15,7 +15,7 @@ import requests
 from ansible_collections.cicd.pipelines.tests.simulator.__main__ import main
 from ansible_collections.cicd.pipelines.tests.simulator.server import tls_context
 from ansible_collections.cicd.pipelines.tests.simulator.testing import ADMIN_TOKEN, ADMIN_USER, SimHandle, running
-from ansible_collections.cicd.pipelines.tests.unit.plugins.modules.tls_fixtures import ForwardProxy, Pki, make_pki
+from ansible_collections.cicd.pipelines.tests.reliability.tls_fixtures import ForwardProxy, Pki, make_pki
 
 
 @pytest.fixture(name='pki', scope='module')
