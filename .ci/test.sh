@@ -21,13 +21,14 @@
 # integration-newest, on the newest release (.venv-newest, requirements-newest.txt). That line
 # needs Python >= 3.12: CICD_NEWEST_PYTHON names the interpreter, else the first of python3.12,
 # python3.13, python3.14 or pyenv's that runs. Without one those stages print `skipped` and why,
-# and do not fail the run. units-newest runs the collection's unit tests (tests/unit/plugins);
+# and do not fail the run. units-newest runs the collection's unit tests (tests/unit/plugins/);
 # the simulator's own tests do not depend on ansible-core and run once, in `units`.
+# integration-newest runs every target except the vendor tours harness, buddy and codearts.
 #
 # Lanes: the stages run in three lanes at once, each on its own copy of the tree: the main lane
-# (printed as it goes), the newest lane (the *-newest stages) and a side lane for the stages that
-# mostly wait on the simulator (campaign, molecule, bench-smoke). The other lanes' output is
-# printed when they end; the summary counts every stage.
+# (printed as it goes), the newest lane (the *-newest stages) and a side lane (campaign,
+# reliability, contract, molecule, bench-smoke; the campaign mostly waits on the simulator). The
+# other lanes' output is printed when they end; the summary counts every stage.
 #
 # The fault campaign (`campaign`) runs at its CI size: one release per vendor at 25 % and at 50 %
 # faults (CAMPAIGN_ARGS replaces that; `make campaign` runs the full size).
@@ -37,8 +38,8 @@ cd "$(dirname "$0")/.." || exit 1
 REPO="$(pwd)"
 
 NEWEST_STAGES="integration-newest units-newest sanity-newest"
-SIDE_STAGES="campaign molecule bench-smoke"
-ALL_STAGES="sanity units reliability contract integration build-install ansible-lint $SIDE_STAGES $NEWEST_STAGES"
+SIDE_STAGES="campaign reliability contract molecule bench-smoke"
+ALL_STAGES="sanity units integration build-install ansible-lint $SIDE_STAGES $NEWEST_STAGES"
 MODULES="pipeline_start pipeline_info pipeline_input pipeline_resume pipeline_retry pipeline_cancel"
 
 if [ "$#" -gt 0 ]; then
@@ -93,12 +94,12 @@ contract() {
   # Contract tests look for the real vendor schemas in ../shared next to the collection root
   # (they skip where it is absent, as in users' clones); make that relative path work in the copy,
   # for this stage only (elsewhere ansible would take ansible_collections/cicd/shared for a collection).
-  local link="$WORK/ansible_collections/cicd/shared" rc=0
+  local link="$LANE_ROOT/ansible_collections/cicd/shared" rc=0
   if [ -d "$REPO/../shared" ] && [ ! -e "$link" ]; then
     ln -s "$(cd "$REPO/../shared" && pwd)" "$link"
   fi
   # shellcheck disable=SC2086
-  PYTHONPATH="$WORK${PYTHONPATH:+:$PYTHONPATH}" python -m pytest -q -p no:cacheprovider ${PYTEST_ARGS:-} \
+  PYTHONPATH="$LANE_ROOT${PYTHONPATH:+:$PYTHONPATH}" python -m pytest -q -p no:cacheprovider ${PYTEST_ARGS:-} \
     ansible_collections/cicd/pipelines/tests/contract || rc=$?
   if [ -L "$link" ]; then rm -f "$link"; fi
   return "$rc"
@@ -154,8 +155,12 @@ run_stage() {  # run_stage STAGE: one stage, in the current directory's lane (PY
   case "$1" in
     sanity|sanity-newest)           (cd "$COLL" && ansible-test sanity --python "$PYV" --color no ${SANITY_ARGS:-}) ;;
     units)                          (cd "$COLL" && ansible-test units --python "$PYV" --color no ${UNITS_ARGS:-}) ;;
-    units-newest)                   (cd "$COLL" && ansible-test units --python "$PYV" --color no ${UNITS_ARGS:-tests/unit/plugins}) ;;
-    integration|integration-newest) (cd "$COLL" && ansible-test integration --python "$PYV" --color no ${INTEGRATION_ARGS:-}) ;;
+    units-newest)                   (cd "$COLL" && ansible-test units --python "$PYV" --color no ${UNITS_ARGS:-tests/unit/plugins/}) ;;
+    integration)                    (cd "$COLL" && ansible-test integration --python "$PYV" --color no ${INTEGRATION_ARGS:-}) ;;
+    # Every target but the three vendor tours, which exercise the backends' Python rather than ansible-core
+    # (the modules and roles still run on every vendor here: release_role, release_train, demo, secrets, awx).
+    integration-newest)             (cd "$COLL" && ansible-test integration --python "$PYV" --color no \
+                                       ${INTEGRATION_ARGS:---exclude harness --exclude buddy --exclude codearts}) ;;
     # The bad-input matrix, TLS and proxies, concurrent starts (tests/reliability): plain pytest, because
     # ansible-test units forks a process per test, which would start a file's simulator once per row.
     reliability)                    (cd "$LANE_ROOT" && PYTHONPATH="$LANE_ROOT${PYTHONPATH:+:$PYTHONPATH}" python -m pytest -q -p no:cacheprovider -n 2 \

@@ -27,10 +27,9 @@ top, one 10-second outage per vendor and rate (connections refused, through a re
 of the wait for the first release's deploy.
 
 The verdict is read from the simulator's own state, not from what the modules report: it passes only
-when every release ends succeeded, there are zero duplicate executions (each release's pipeline has
-exactly the executions a start plus one retry makes: a new one on vendors whose retry creates one, the
-same one retried once on the others), every gate was answered exactly once, and no output holds a
-traceback. It prints a table per rate and exits non-zero on any failure. The seed makes the fault
+when every release ends succeeded, there are zero duplicate executions (no second success, nothing
+left running beside the release, no execution retried twice; see `judge`), every gate was answered
+exactly once, and no output holds a traceback. It prints a table per rate and exits non-zero on any failure. The seed makes the fault
 draws reproducible (the same requests in the same order get the same faults).
 """
 
@@ -269,22 +268,36 @@ class Verdict:
 
 
 def judge(handle: t.Any, vendor: str, releases: int, in_place: bool) -> t.Tuple[int, t.List[str], t.List[str]]:
-    """Duplicates, wrong final states and gate problems, from the simulator's executions."""
+    """Duplicates, wrong final states and gate problems, from the simulator's executions.
+
+    A duplicate is an execution that should not exist: one submitted while another execution of the
+    release had not ended (two at once), a second one that succeeded, one left queued, running or
+    waiting, or a second retry of the same execution (in place: more than one extra attempt; else more
+    than one execution continuing the same origin). An execution that had failed before the next one
+    was submitted is not one: when a task failed after its start had failed, running the release again
+    starts afresh, because a failed execution does not hold the key.
+    """
     duplicates, wrong, gates = 0, [], []
     for number in range(1, releases + 1):
         pipeline = 'camp/rel-%02d' % number
         runs = [e for e in handle.executions(vendor=vendor, pipeline=pipeline) if not e['history']]
-        # A start and one retry: one execution retried in place once, or two executions.
-        made = sum(e['attempts'] for e in runs) if in_place else len(runs)
-        extra = max(0, made - 2) + (max(0, len(runs) - 1) if in_place else 0)
+        succeeded = [e for e in runs if e['state'] == 'succeeded']
+        left = [e for e in runs if e['state'] in ('queued', 'running', 'waiting')]
+        if in_place:
+            retried_twice = sum(max(0, e['attempts'] - 2) for e in runs)
+        else:
+            origins = [e['trigger']['origin_id'] for e in runs if e['trigger'].get('origin_id') is not None]
+            retried_twice = len(origins) - len(set(origins))
+        at_once = sum(1 for b in runs if any(a is not b and (a['submitted_at'], a['id']) < (b['submitted_at'], b['id'])
+                                             and (a['finished_at'] is None or a['finished_at'] > b['submitted_at']) for a in runs))
+        extra = max(max(0, len(succeeded) - 1) + len(left), at_once) + retried_twice
         duplicates += extra
         if extra:
             wrong.append('%s: duplicates: %s' % (pipeline, '; '.join(
-                'id %s %s attempts %s trigger %s params %s description %r' % (e['id'], e['state'], e['attempts'], e['trigger'], e['parameters'],
-                                                                              e['description']) for e in runs)))
-        last = max(runs, key=lambda e: e['id']) if runs else None
-        if last is None or last['state'] != 'succeeded' or made < 2:
-            wrong.append('%s: %s' % (pipeline, 'no execution' if last is None else '%s after %d runs' % (last['state'], made)))
+                'id %s %s attempts %s trigger %s params %s' % (e['id'], e['state'], e['attempts'], e['trigger'], e['parameters'])
+                for e in runs)))
+        if not succeeded:
+            wrong.append('%s: %s' % (pipeline, 'no execution' if not runs else 'none succeeded (%s)' % ', '.join(e['state'] for e in runs)))
         answers = sum(s['answers'] for e in runs for s in e['stages'] if s['name'] == 'Release')
         if answers != 1:
             gates.append('%s: the gate was answered %d times' % (pipeline, answers))
