@@ -27,7 +27,7 @@
 #
 # Lanes: the stages run in three lanes at once, each on its own copy of the tree: the main lane
 # (printed as it goes), the newest lane (the *-newest stages) and a side lane (campaign,
-# reliability, contract, molecule, bench-smoke; the campaign mostly waits on the simulator). The
+# reliability, contract, build-install, ansible-lint, molecule, bench-smoke). The
 # other lanes' output is printed when they end; the summary counts every stage.
 #
 # The fault campaign (`campaign`) runs at its CI size: one release per vendor at 25 % and at 50 %
@@ -38,8 +38,8 @@ cd "$(dirname "$0")/.." || exit 1
 REPO="$(pwd)"
 
 NEWEST_STAGES="integration-newest units-newest sanity-newest"
-SIDE_STAGES="campaign reliability contract molecule bench-smoke"
-ALL_STAGES="sanity units integration build-install ansible-lint $SIDE_STAGES $NEWEST_STAGES"
+SIDE_STAGES="campaign reliability contract build-install ansible-lint molecule bench-smoke"
+ALL_STAGES="sanity units integration $SIDE_STAGES $NEWEST_STAGES"
 MODULES="pipeline_start pipeline_info pipeline_input pipeline_resume pipeline_retry pipeline_cancel"
 
 if [ "$#" -gt 0 ]; then

@@ -472,7 +472,9 @@ def test_parameter_values_are_not_echoed_with_the_module_arguments(run_module, f
     result = start(run_module, parameters={'DB_PASSWORD': 'pa55-unknown-type'})
 
     assert 'pa55-unknown-type' not in result['_stdout']
-    assert result['invocation']['module_args']['parameters'] == {'DB_PASSWORD': 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'}
+    # ansible-core 2.19 returns the arguments as `invocation` (shown at -vvv); 2.21 returns none from the module.
+    if 'invocation' in result:
+        assert result['invocation']['module_args']['parameters'] == {'DB_PASSWORD': 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'}
 
 
 @pytest.mark.parametrize('url', ['https://t0ken-as-user@ci.example.com', 'https://bot:pa55%40word@ci.example.com'])
