@@ -86,6 +86,7 @@ copy_tree() {  # copy_tree ROOT: the working tree as ROOT/ansible_collections/ci
 }
 COLL="$WORK/ansible_collections/cicd/pipelines"
 copy_tree "$WORK"
+mkdir -p "$WORK/logs"
 export ANSIBLE_COLLECTIONS_PATH="$WORK"   # ansible-lint / ansible-playbook resolve cicd.pipelines here
 
 passed=0; failed=0; failed_names=""
@@ -185,7 +186,8 @@ lane() {  # lane NAME STAGE...: run the stages one after the other; results ("ok
   for s in "$@"; do
     t0=$SECONDS
     echo "=== stage $s"
-    if run_stage "$s"; then
+    # Each stage's output also goes to $WORK/logs/STAGE.log, for the failure excerpts at the end.
+    if run_stage "$s" 2>&1 | tee "$WORK/logs/$s.log"; then
       echo "ok $s" >> "$WORK/$name.results"; echo "=== stage $s: ok ($((SECONDS - t0))s)"
     else
       echo "FAILED $s" >> "$WORK/$name.results"; echo "=== stage $s: FAILED ($((SECONDS - t0))s)"
@@ -210,7 +212,7 @@ newest_lane() {  # newest_lane STAGE...: those stages on .venv-newest, on a copy
   copy_tree "$LANE_ROOT"
   export VIRTUAL_ENV="$REPO/.venv-newest" PATH="$REPO/.venv-newest/bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$LANE_ROOT"
   PYV="$(python -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
-  echo "newest: $(ansible --version | head -1) on Python $PYV (install $((SECONDS - t0))s)"
+  echo "newest: $(ansible --version | sed -n 1p) on Python $PYV (install $((SECONDS - t0))s)"
   lane newest "$@"
 }
 
@@ -257,6 +259,15 @@ for name in main newest side; do
   done < "$WORK/$name.results"
 done
 
+excerpt() {  # excerpt STAGE: what went wrong in a failed stage's log (a CI log is often read from its end)
+  local log="$WORK/logs/$1.log"
+  [ -f "$log" ] || return 0
+  echo "=== failure excerpt: stage $1 (its lines that report a failure, then its last lines)"
+  grep -nE -B2 -A12 'fatal: \[|FAILED!|failed=[1-9]|^ERROR|Traceback|^E  |^FAILED |AssertionError|Assertion failed' "$log" | head -150
+  echo "--- last lines of stage $1"
+  tail -n 25 "$log"
+}
+for s in $failed_names; do excerpt "$s"; done
 [ -z "$failed_names" ] || echo "failed stages:$failed_names"
 echo "total: $((SECONDS - t_install))s"
 echo "ci: $passed passed, $failed failed"

@@ -14,6 +14,12 @@ and can be scripted:
   state is a status name or a dict of fields (status, pending_inputs, stages, ...).
 - `next_scripts`: scripts for the executions created next (by start, resume or retry), in order.
 - `fail(method, exc, times=None)`: make a method raise (once per listed exception, or always).
+- `racers`: two tasks at once. Each entry is another task's start with the same key that the vendor
+  creates while this task's start is in flight: `'before'` (created just before this task's execution)
+  or `'after'` (just after); `'before-same-time'` and `'after-same-time'` are created in the same
+  instant as this task's execution, so only the id tells them apart. `ordered = True` gives executions a creation order (`creation_order`: the
+  creation time in `scope['created']`, then the id), as Harness, Buddy and CodeArts record one;
+  `racer_status` is the status the other tasks' executions are in when this task looks.
 
 It is named `jenkins` so the `vendor: jenkins` option selects it; tests install it in place of the
 real backend (see conftest.py).
@@ -94,6 +100,11 @@ class FakeBackend(Backend):
         # (pipeline, id) -> ids of the gates answered, for gate_passed; remember_gates=False: a CI that keeps no record.
         self.answered: t.Dict[t.Tuple[str, str], t.List[str]] = {}
         self.remember_gates = True
+        # Two tasks at once (see the module docstring); `_created` is the creation clock.
+        self.racers: t.List[str] = []
+        self.racer_status = Status.RUNNING
+        self.ordered = False
+        self._created = 0
 
     # Set-up -------------------------------------------------------------------------------------
 
@@ -118,6 +129,8 @@ class FakeBackend(Backend):
             self.add_pipeline(pipeline)
         execution = Execution(vendor=self.name, pipeline=pipeline, status=Status(status),
                               vendor_status=Status(status).value.upper(), **fields)
+        self._created += 1
+        execution.scope.setdefault('created', self._created)
         self._assign_id(execution)
         return copy.deepcopy(execution)
 
@@ -167,8 +180,9 @@ class FakeBackend(Backend):
     def _create(self, pipeline: str, **fields: t.Any) -> Execution:
         """A new execution: a queue item without id (it gets one when it leaves the queue)."""
         self._next_queue_id += 1
+        self._created += 1
         execution = Execution(vendor=self.name, pipeline=pipeline, status=Status.QUEUED, vendor_status='QUEUED',
-                              scope={'queue_id': self._next_queue_id}, **fields)
+                              scope={'queue_id': self._next_queue_id, 'created': self._created}, **fields)
         if self.next_scripts:
             self._queued_scripts[self._next_queue_id] = list(self.next_scripts.pop(0))
         if self.queue_reads == 0:
@@ -275,9 +289,32 @@ class FakeBackend(Backend):
         self._record('start', request=request)
         self._maybe_raise('start')
         defaults = {p.name: p.default for p in self.pipelines[request.pipeline].parameters if p.default is not None}
-        execution = self._create(request.pipeline, parameters=dict(defaults, **request.parameters),
-                                 idempotency_key=request.key)
+        parameters = dict(defaults, **request.parameters)
+        stamp = self._created + 1
+        for when in ('before', 'after'):
+            if when == 'after':
+                execution = self._create(request.pipeline, parameters=parameters, idempotency_key=request.key)
+                if self.racers and self.queue.pop(execution.scope['queue_id'], None) is not None:
+                    # In a race every execution gets its id as it is created, so ids follow creation.
+                    self._leave_queue(execution)
+            for racer in self.racers:
+                if racer.split('-')[0] == when:
+                    # Another task's start: a running execution at once, with the same key.
+                    twin = self._create(request.pipeline, parameters=dict(parameters), idempotency_key=request.key)
+                    self._leave_queue(twin)
+                    twin.status, twin.vendor_status = self.racer_status, self.racer_status.value.upper()
+                    if racer.endswith('-same-time'):
+                        twin.scope['created'] = stamp
+        if any(r.endswith('-same-time') for r in self.racers):
+            execution.scope['created'] = stamp
+        self.racers = []
         return copy.deepcopy(execution)
+
+    def creation_order(self, execution: Execution) -> t.Optional[t.Tuple[t.Any, ...]]:
+        """(creation time, id) when `ordered`, as a vendor that records both; else None (no order: no reconciling)."""
+        if not self.ordered or execution.id is None or 'created' not in execution.scope:
+            return None
+        return (execution.scope['created'], int(execution.id))
 
     def after_start(self, execution: Execution, request: t.Optional[StartRequest] = None) -> Execution:
         self._record('after_start', execution=execution.id, key=request.key if request else None)

@@ -13,7 +13,7 @@ from ansible_collections.cicd.pipelines.plugins.module_utils._errors import (
     AmbiguousOutcomeError, AuthenticationError, TransientError,
 )
 from ansible_collections.cicd.pipelines.plugins.module_utils._http import REDACTED
-from ansible_collections.cicd.pipelines.plugins.module_utils._model import InputParameter, derive_key
+from ansible_collections.cicd.pipelines.plugins.module_utils._model import InputParameter, Status, derive_key
 from ansible_collections.cicd.pipelines.plugins.modules import pipeline_start
 from ansible_collections.cicd.pipelines.tests.unit.plugins.modules.conftest import TOKEN, warnings
 from ansible_collections.cicd.pipelines.tests.unit.plugins.modules.fake_backend import gate, stages
@@ -264,6 +264,87 @@ def test_ambiguous_start_reports_the_backends_message(run_module, fake):
 
     assert result['failed'] is True and 'connection reset' in result['msg']
     assert len(fake.writes('start')) == 1  # the module never re-sends on its own
+
+
+# Two tasks at once ---------------------------------------------------------------------------------
+# Both tasks' lookups found nothing, so each started an execution; each then orders what carries the key by
+# the vendor's creation order, and the later one cancels its own execution and returns the earlier.
+
+
+@pytest.mark.parametrize('racer', ['before', 'before-same-time'])
+def test_a_twin_created_first_wins_and_this_task_cancels_only_its_own(run_module, fake, racer):
+    fake.ordered, fake.racers = True, [racer]
+
+    result = start(run_module, idempotency_key='shop-1.4.2')
+
+    assert not result.get('failed') and result['changed'] is False
+    twin, mine = fake.stored(PIPELINE, '1'), fake.stored(PIPELINE, '2')
+    assert twin.scope['created'] <= mine.scope['created']
+    assert result['execution']['id'] == '1' and result['execution']['status'] == 'running'
+    assert fake.sent('cancel') == [{'execution': '2', 'queue_id': mine.scope['queue_id']}]
+    assert twin.status.value == 'running' and mine.status.value == 'aborted'
+    assert len(fake.writes('start')) == 1
+    [warning] = [w for w in warnings(result) if 'at the same moment' in w]
+    assert 'key shop-1.4.2' in warning and 'cancelled its own execution shop/deploy #2' in warning
+
+
+@pytest.mark.parametrize('racer', ['after', 'after-same-time'])
+def test_a_twin_created_later_leaves_this_tasks_execution_standing(run_module, fake, racer):
+    # the other task reads the same order and yields to this one
+    fake.ordered, fake.racers = True, [racer]
+
+    result = start(run_module, idempotency_key='shop-1.4.2')
+
+    assert result['changed'] is True and result['execution']['id'] == '1'
+    assert fake.sent('cancel') == [] and fake.stored(PIPELINE, '2').status.value == 'running'
+    assert not [w for w in warnings(result) if 'at the same moment' in w]
+
+
+def test_a_twin_that_already_failed_does_not_count(run_module, fake):
+    fake.ordered, fake.racers, fake.racer_status = True, ['before'], Status.FAILED
+
+    result = start(run_module, idempotency_key='shop-1.4.2')
+
+    assert result['changed'] is True and result['execution']['id'] == '2' and fake.sent('cancel') == []
+
+
+def test_without_a_creation_order_a_race_is_not_reconciled(run_module, fake):
+    # Jenkins: its queue merges identical requests instead (docs/reliability.md)
+    fake.racers = ['before']
+
+    result = start(run_module, idempotency_key='shop-1.4.2')
+
+    assert result['changed'] is True and result['execution']['id'] == '2' and fake.sent('cancel') == []
+
+
+def test_force_starts_beside_a_twin_and_cancels_nothing(run_module, fake):
+    fake.ordered, fake.racers = True, ['before']
+
+    result = start(run_module, idempotency_key='shop-1.4.2', force=True)
+
+    assert result['changed'] is True and result['execution']['id'] == '2' and fake.sent('cancel') == []
+
+
+def test_check_mode_starts_nothing_so_there_is_nothing_to_reconcile(run_module, fake):
+    fake.ordered, fake.racers = True, ['before']
+
+    result = start(run_module, check=True, idempotency_key='shop-1.4.2')
+
+    assert result['changed'] is True and result['execution']['status'] == 'queued'
+    assert fake.writes() == [] and fake.executions == {}
+
+
+def test_a_failed_cancel_of_its_own_execution_fails_the_task_as_changed(run_module, fake):
+    fake.ordered, fake.racers = True, ['before']
+    fake.fail('cancel', TransientError('jenkins: stop shop/deploy #2: HTTP 503: Service Unavailable', status=503),
+              always=True)
+
+    result = start(run_module, idempotency_key='shop-1.4.2')
+
+    # its execution still runs beside the earlier one: the task says so rather than hiding a duplicate
+    assert result['failed'] is True and result['changed'] is True and 'HTTP 503' in result['msg']
+    assert fake.stored(PIPELINE, '2').status.value == 'running'
+    assert result['execution']['id'] == '2'
 
 
 # Check and diff mode --------------------------------------------------------------------------------
