@@ -150,6 +150,18 @@ newest_python() {  # the first interpreter >= 3.12 that runs, or nothing
   return 1
 }
 
+RETRY="--retry-on-error --continue-on-error"
+target_times() {  # each integration target's run time, longest first (from ansible-test's result file)
+  python - tests/output/data/integration-*.json <<'PY'
+import json, sys
+times = {}
+for path in sys.argv[1:]:
+    for name, target in json.load(open(path))['targets'].items():
+        times[name] = target['run_time_seconds']
+print('targets: ' + ', '.join('%s %ds' % pair for pair in sorted(times.items(), key=lambda pair: -pair[1])))
+PY
+}
+
 run_stage() {  # run_stage STAGE: one stage, in the current directory's lane (PYV, COLL, LANE_ROOT set by the lane)
   # Word splitting of the *_ARGS variables is intended.
   # shellcheck disable=SC2086
@@ -157,11 +169,14 @@ run_stage() {  # run_stage STAGE: one stage, in the current directory's lane (PY
     sanity|sanity-newest)           (cd "$COLL" && ansible-test sanity --python "$PYV" --color no ${SANITY_ARGS:-}) ;;
     units)                          (cd "$COLL" && ansible-test units --python "$PYV" --color no ${UNITS_ARGS:-}) ;;
     units-newest)                   (cd "$COLL" && ansible-test units --python "$PYV" --color no ${UNITS_ARGS:-tests/unit/plugins/}) ;;
-    integration)                    (cd "$COLL" && ansible-test integration --python "$PYV" --color no ${INTEGRATION_ARGS:-}) ;;
+    # A target that fails is run once more (a fresh simulator, at full verbosity) and the others go on; a target
+    # that passed only on its second run is named at the end of make test, with what failed the first time.
+    integration)                    (cd "$COLL" && ansible-test integration --python "$PYV" --color no $RETRY ${INTEGRATION_ARGS:-} \
+                                       && target_times) ;;
     # Every target but the three vendor tours, which exercise the backends' Python rather than ansible-core
     # (the modules and roles still run on every vendor here: release_role, release_train, demo, secrets, awx).
-    integration-newest)             (cd "$COLL" && ansible-test integration --python "$PYV" --color no \
-                                       ${INTEGRATION_ARGS:---exclude harness --exclude buddy --exclude codearts}) ;;
+    integration-newest)             (cd "$COLL" && ansible-test integration --python "$PYV" --color no $RETRY \
+                                       ${INTEGRATION_ARGS:---exclude harness --exclude buddy --exclude codearts} && target_times) ;;
     # The bad-input matrix, TLS and proxies, concurrent starts (tests/reliability): plain pytest, because
     # ansible-test units forks a process per test, which would start a file's simulator once per row.
     reliability)                    (cd "$LANE_ROOT" && PYTHONPATH="$LANE_ROOT${PYTHONPATH:+:$PYTHONPATH}" python -m pytest -q -p no:cacheprovider -n 2 \
@@ -259,15 +274,33 @@ for name in main newest side; do
   done < "$WORK/$name.results"
 done
 
-excerpt() {  # excerpt STAGE: what went wrong in a failed stage's log (a CI log is often read from its end)
-  local log="$WORK/logs/$1.log"
-  [ -f "$log" ] || return 0
-  echo "=== failure excerpt: stage $1 (its lines that report a failure, then its last lines)"
-  grep -nE -B2 -A12 'fatal: \[|FAILED!|failed=[1-9]|^ERROR|Traceback|^E  |^FAILED |AssertionError|Assertion failed' "$log" | head -150
-  echo "--- last lines of stage $1"
-  tail -n 25 "$log"
+failures() {  # failures LOG [N]: for each place where ansible-test saw a target fail, the target's task failures
+  # that no `ignore_errors` let pass, then the N lines (default 30) before it
+  awk -v n="${2:-30}" '
+    /^Running .* integration test/ { fatal = "" }
+    /^TASK \[/ { task = $0 }
+    pending != "" { if ($0 !~ /\.\.\.ignoring/) fatal = fatal pending "\n"; pending = "" }
+    /^(fatal|failed): \[/ { pending = task "\n" substr($0, 1, 3000) }
+    /^ERROR: Command |Retrying test target/ {
+      print "--- " $0; printf "%s", fatal; fatal = ""
+      print "--- the " n " lines before it"
+      for (i = NR - n; i < NR; i++) if (i > 0 && (i in buf)) print substr(buf[i], 1, 2000)
+    }
+    { buf[NR] = $0; delete buf[NR - n] }
+  ' "$1" | head -n 400
 }
-for s in $failed_names; do excerpt "$s"; done
+for s in $failed_names; do  # a CI log is often read from its end: what went wrong, again, last
+  [ -f "$WORK/logs/$s.log" ] || continue
+  echo "=== failure excerpt: stage $s (what came before each failed target, then the stage's last lines)"
+  failures "$WORK/logs/$s.log"
+  echo "--- last lines of stage $s"
+  tail -n 25 "$WORK/logs/$s.log"
+done
+for log in "$WORK"/logs/*.log; do  # targets that passed only when run again: flaky, to be looked into
+  [ -f "$log" ] && grep -q 'Retrying test target' "$log" || continue
+  echo "=== passed on a second run, in stage $(basename "$log" .log): $(grep -o 'Retrying test target "[^"]*"' "$log" | cut -d'"' -f2 | tr '\n' ' ')"
+  failures "$log"
+done
 [ -z "$failed_names" ] || echo "failed stages:$failed_names"
 echo "total: $((SECONDS - t_install))s"
 echo "ci: $passed passed, $failed failed"

@@ -28,7 +28,7 @@ SCENARIO="tests/simulator/scenarios/demo.yml"
 "$PY" -m tests.simulator --port 0 --port-file "$WORK/port" --scenario "$SCENARIO" --speed "${DEMO_SPEED:-4}" \
   > "$WORK/simulator.log" 2>&1 &
 SIM_PID=$!
-for _ in $(seq 100); do [ -s "$WORK/port" ] && break; sleep 0.1; done
+for _ in $(seq 600); do [ -s "$WORK/port" ] && break; kill -0 "$SIM_PID" 2>/dev/null || break; sleep 0.1; done
 [ -s "$WORK/port" ] || { echo "the simulator did not start:"; cat "$WORK/simulator.log"; exit 1; }
 SIM="http://127.0.0.1:$(cat "$WORK/port")"
 echo "Simulator running at $SIM (Jenkins at $SIM/jenkins, Harness at $SIM/harness, Buddy at $SIM/buddy, CodeArts at $SIM/codearts)"

@@ -28,11 +28,13 @@ start_simulator() {  # start_simulator [SCENARIO_FILE [SIMULATOR_OPTION...]]; it
       --port 0 --port-file "$SIM_DIR/port" --scenario "$scenario" --speed "${SIM_SPEED:-5}" "$@") > "$SIM_DIR/log" 2>&1 &
   SIM_PID=$!
   trap stop_simulator EXIT
-  for _ in $(seq 100); do
+  # Up to 60 s: a loaded machine (the other lanes of make test) can take a while to import it; stop early if it died.
+  for _ in $(seq 600); do
     [ -s "$SIM_DIR/port" ] && break
+    kill -0 "$SIM_PID" 2>/dev/null || break
     sleep 0.1
   done
-  [ -s "$SIM_DIR/port" ] || { echo "the simulator did not start"; return 1; }
+  [ -s "$SIM_DIR/port" ] || { echo "the simulator did not start"; cat "$SIM_DIR/log"; return 1; }
   SIM_URL="http://127.0.0.1:$(cat "$SIM_DIR/port")"
   export SIM_URL
 }
