@@ -34,6 +34,9 @@ class Request:
     base: str = ''
     match: t.Optional[re.Match[str]] = None
     context: dict[str, t.Any] = dataclasses.field(default_factory=dict)
+    # 'https' when the request came over the simulator's TLS listener: the vendors build their absolute links
+    # from the scheme the request used (Jenkins without a configured root URL, Buddy's API links).
+    scheme: str = 'http'
     _form: dict[str, list[str]] | None = None
 
     def header(self, name: str, default: str | None = None) -> str | None:

@@ -111,7 +111,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length > 0 else b''
         return Request(method=self.command, path=parsed.path,
                        query=urllib.parse.parse_qs(parsed.query, keep_blank_values=True), headers=dict(self.headers.items()),
-                       body=body, raw_query=parsed.query)
+                       body=body, raw_query=parsed.query, scheme='https' if self.server.tls else 'http')
 
     def _dispatch(self) -> None:
         sim = self.server.simulator

@@ -163,7 +163,7 @@ class BuddyApi(VendorApi):
         else:
             request.match = match
             host = request.header('Host') or '127.0.0.1'
-            call = Call(request=request, token=token, urls=Urls('http://%s%s' % (host, self.base), self.catalog.config.app_url), now=now)
+            call = Call(request=request, token=token, urls=Urls('%s://%s%s' % (request.scheme, host, self.base), self.catalog.config.app_url), now=now)
             try:
                 response = handler(call)
             except Refusal as refusal:

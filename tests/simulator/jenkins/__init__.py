@@ -102,7 +102,7 @@ class JenkinsApi(VendorApi):
         # Filters (authentication, CrumbFilter) see Jetty's parameters; handlers Stapler's (multipart fields too).
         request: Request = JettyRequest.wrap(raw)
         if request.path == '':
-            return Response(302, b'', [('Location', 'http://%s%s/' % (request.header('Host') or '127.0.0.1', CONTEXT_PATH))])
+            return Response(302, b'', [('Location', '%s://%s%s/' % (request.scheme, request.header('Host') or '127.0.0.1', CONTEXT_PATH))])
         try:
             user, kind = self.auth.authenticate(request)
             self.auth.check_crumb(request, user, kind)

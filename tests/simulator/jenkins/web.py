@@ -128,7 +128,7 @@ class Ctx:
         self.user = user
         self.full_name = full_name
         host = request.header('Host') or '127.0.0.1'
-        self.host_root = 'http://%s%s/' % (host, CONTEXT_PATH)
+        self.host_root = '%s://%s%s/' % (request.scheme, host, CONTEXT_PATH)
         self.root = config.root_url or self.host_root
 
     # -- urls ----------------------------------------------------------------------------

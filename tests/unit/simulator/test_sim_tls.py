@@ -14,7 +14,9 @@ import requests
 
 from ansible_collections.cicd.pipelines.tests.simulator.__main__ import main
 from ansible_collections.cicd.pipelines.tests.simulator.server import tls_context
-from ansible_collections.cicd.pipelines.tests.simulator.testing import ADMIN_TOKEN, ADMIN_USER, SimHandle, running
+from ansible_collections.cicd.pipelines.tests.simulator.testing import (
+    ADMIN_TOKEN, ADMIN_USER, BUDDY_TOKEN, BUDDY_WORKSPACE, SimHandle, running,
+)
 from ansible_collections.cicd.pipelines.tests.reliability.tls_fixtures import ForwardProxy, Pki, make_pki
 
 
@@ -34,6 +36,20 @@ def test_serves_https_with_the_certificate_given(tls_sim, pki):
     answer = requests.get(tls_sim.jenkins_url + '/api/json', auth=(ADMIN_USER, ADMIN_TOKEN), verify=pki.ca, timeout=10)
     assert answer.status_code == 200 and answer.json()['_class'] == 'hudson.model.Hudson'
     assert tls_sim.counters()['requests'] == {'jenkins': {'GET': 1}}  # the control helpers trust tls_ca
+
+
+def test_links_in_answers_use_the_scheme_of_the_request(pki):
+    # Jenkins without a configured root URL, and Buddy's API links, are built from the request: https here.
+    scenario = {'pipelines': [{'vendor': 'jenkins', 'name': 'app', 'stages': [{'name': 'Build', 'duration': 1}]},
+                              {'vendor': 'buddy', 'name': 'shop/build', 'stages': [{'name': 'Build', 'duration': 1}]}]}
+    with running(scenario, speed=0, tls=(pki.cert, pki.key), tls_ca=pki.ca) as sim:
+        jenkins = requests.get(sim.jenkins_url + '/api/json', auth=(ADMIN_USER, ADMIN_TOKEN), verify=pki.ca, timeout=10)
+        assert [job['url'] for job in jenkins.json()['jobs']] == [sim.jenkins_url + '/job/app/']
+        root = requests.get(sim.url + '/jenkins', verify=pki.ca, timeout=10, allow_redirects=False)
+        assert root.status_code == 302 and root.headers['Location'] == sim.jenkins_url + '/'
+        path = '/workspaces/%s/projects/shop/pipelines' % BUDDY_WORKSPACE
+        buddy = requests.get(sim.buddy_url + path, headers={'Authorization': 'Bearer ' + BUDDY_TOKEN}, verify=pki.ca, timeout=10)
+        assert buddy.json()['url'] == sim.buddy_url + path and buddy.json()['pipelines'][0]['url'].startswith('https://')
 
 
 @pytest.mark.parametrize('scheme', ['https', 'http'])
