@@ -274,32 +274,32 @@ for name in main newest side; do
   done < "$WORK/$name.results"
 done
 
-failures() {  # failures LOG [N]: for each place where ansible-test saw a target fail, the target's task failures
-  # that no `ignore_errors` let pass, then the N lines (default 30) before it
+failures() {  # failures LOG [N]: for each place where ansible-test saw a target fail, the N lines (default 30) before
+  # it, then that target's task failures that no `ignore_errors` let pass (last: a CI log is often read from its end)
   awk -v n="${2:-30}" '
     /^Running .* integration test/ { fatal = "" }
     /^TASK \[/ { task = $0 }
     pending != "" { if ($0 !~ /\.\.\.ignoring/) fatal = fatal pending "\n"; pending = "" }
     /^(fatal|failed): \[/ { pending = task "\n" substr($0, 1, 3000) }
     /^ERROR: Command |Retrying test target/ {
-      print "--- " $0; printf "%s", fatal; fatal = ""
-      print "--- the " n " lines before it"
+      print "--- the " n " lines before: " $0
       for (i = NR - n; i < NR; i++) if (i > 0 && (i in buf)) print substr(buf[i], 1, 2000)
+      if (fatal != "") { print "--- the failed tasks of that target"; printf "%s", fatal }
+      fatal = ""
     }
     { buf[NR] = $0; delete buf[NR - n] }
-  ' "$1" | head -n 400
+  ' "$1" | tail -n 300
 }
-for s in $failed_names; do  # a CI log is often read from its end: what went wrong, again, last
-  [ -f "$WORK/logs/$s.log" ] || continue
-  echo "=== failure excerpt: stage $s (what came before each failed target, then the stage's last lines)"
-  failures "$WORK/logs/$s.log"
-  echo "--- last lines of stage $s"
-  tail -n 25 "$WORK/logs/$s.log"
-done
 for log in "$WORK"/logs/*.log; do  # targets that passed only when run again: flaky, to be looked into
   [ -f "$log" ] && grep -q 'Retrying test target' "$log" || continue
   echo "=== passed on a second run, in stage $(basename "$log" .log): $(grep -o 'Retrying test target "[^"]*"' "$log" | cut -d'"' -f2 | tr '\n' ' ')"
   failures "$log"
+done
+for s in $failed_names; do  # what went wrong, again, at the end
+  [ -f "$WORK/logs/$s.log" ] || continue
+  echo "=== failure excerpt: stage $s (its last lines, then what came before each failed target)"
+  tail -n 15 "$WORK/logs/$s.log"
+  failures "$WORK/logs/$s.log"
 done
 [ -z "$failed_names" ] || echo "failed stages:$failed_names"
 echo "total: $((SECONDS - t_install))s"
