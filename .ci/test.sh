@@ -291,7 +291,7 @@ failures() {  # failures LOG [N]: for each place where ansible-test saw a target
   ' "$1" | tail -n 300
 }
 for log in "$WORK"/logs/*.log; do  # targets that passed only when run again: flaky, to be looked into
-  [ -f "$log" ] && grep -q 'Retrying test target' "$log" || continue
+  if [ ! -f "$log" ] || ! grep -q 'Retrying test target' "$log"; then continue; fi
   echo "=== passed on a second run, in stage $(basename "$log" .log): $(grep -o 'Retrying test target "[^"]*"' "$log" | cut -d'"' -f2 | tr '\n' ' ')"
   failures "$log"
 done
