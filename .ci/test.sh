@@ -26,8 +26,8 @@
 # integration-newest runs every target except the vendor tours harness, buddy and codearts.
 #
 # Lanes: the stages run in three lanes at once, each on its own copy of the tree: the main lane
-# (printed as it goes), the newest lane (the *-newest stages) and a side lane (campaign,
-# reliability, contract, build-install, ansible-lint, molecule, bench-smoke). The
+# (units, integration: printed as it goes), the newest lane (the *-newest stages) and a side lane (sanity,
+# campaign, reliability, contract, build-install, ansible-lint, molecule, bench-smoke). The
 # other lanes' output is printed when they end; the summary counts every stage.
 #
 # The fault campaign (`campaign`) runs at its CI size: one release per vendor at 25 % and at 50 %
@@ -38,8 +38,8 @@ cd "$(dirname "$0")/.." || exit 1
 REPO="$(pwd)"
 
 NEWEST_STAGES="integration-newest units-newest sanity-newest"
-SIDE_STAGES="campaign reliability contract build-install ansible-lint molecule bench-smoke"
-ALL_STAGES="sanity units integration $SIDE_STAGES $NEWEST_STAGES"
+SIDE_STAGES="sanity campaign reliability contract build-install ansible-lint molecule bench-smoke"
+ALL_STAGES="units integration $SIDE_STAGES $NEWEST_STAGES"
 MODULES="pipeline_start pipeline_info pipeline_input pipeline_resume pipeline_retry pipeline_cancel"
 
 if [ "$#" -gt 0 ]; then
@@ -297,8 +297,10 @@ for log in "$WORK"/logs/*.log; do  # targets that passed only when run again: fl
 done
 for s in $failed_names; do  # what went wrong, again, at the end
   [ -f "$WORK/logs/$s.log" ] || continue
-  echo "=== failure excerpt: stage $s (its last lines, then what came before each failed target)"
+  echo "=== failure excerpt: stage $s (its last lines and errors, then what came before each failed target)"
   tail -n 15 "$WORK/logs/$s.log"
+  echo "--- its errors"
+  grep -E '^(ERROR|FATAL): ' "$WORK/logs/$s.log" | grep -v '^ERROR: Command ' | tail -n 20
   failures "$WORK/logs/$s.log"
 done
 [ -z "$failed_names" ] || echo "failed stages:$failed_names"
