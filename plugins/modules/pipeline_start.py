@@ -304,7 +304,7 @@ import secrets
 import typing as t
 
 from ansible_collections.cicd.pipelines.plugins.module_utils._backends._base import Backend, Operation
-from ansible_collections.cicd.pipelines.plugins.module_utils._errors import InvalidState, ValidationError
+from ansible_collections.cicd.pipelines.plugins.module_utils._errors import InvalidState, PipelineError, ValidationError
 from ansible_collections.cicd.pipelines.plugins.module_utils._model import Execution, StartRequest, Status, check_values, derive_key
 from ansible_collections.cicd.pipelines.plugins.module_utils._module import PipelineModule
 
@@ -375,10 +375,17 @@ def _yield_to(module: PipelineModule, request: StartRequest, mine: Execution, ea
     """Cancel `mine` (only ever this task's own execution) and return `earlier` with changed=false and a warning.
 
     If the cancel fails, the task fails: its execution then still runs beside the earlier one, and the failure
-    reports it (changed=true) rather than hiding the duplicate.
+    says so and reports it (changed=true) rather than hiding the duplicate.
     """
     backend = module.backend_of(mine)
-    cancelled = backend.cancel(mine)
+    try:
+        cancelled = backend.cancel(mine)
+    except PipelineError as exc:
+        raise PipelineError('%s: another task started the same release (key %s) at the same moment, and this task could '
+                            'not cancel its own execution %s, so two run now (the other one: %s); cancel one of them '
+                            'yourself. The cancel failed with: %s'
+                            % (backend.name, request.key, module.describe(mine), module.describe(earlier), exc.msg),
+                            changed=True) from exc
     module.disown()
     module.warn('%s: another task started the same release (key %s) at the same moment; this task cancelled its own '
                 'execution %s and returns %s' % (backend.name, request.key, module.describe(cancelled), module.describe(earlier)))

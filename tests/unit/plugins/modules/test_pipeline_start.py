@@ -342,7 +342,11 @@ def test_a_failed_cancel_of_its_own_execution_fails_the_task_as_changed(run_modu
     result = start(run_module, idempotency_key='shop-1.4.2')
 
     # its execution still runs beside the earlier one: the task says so rather than hiding a duplicate
-    assert result['failed'] is True and result['changed'] is True and 'HTTP 503' in result['msg']
+    assert result['failed'] is True and result['changed'] is True
+    assert result['msg'] == ('jenkins: another task started the same release (key shop-1.4.2) at the same moment, and '
+                             'this task could not cancel its own execution shop/deploy #2, so two run now (the other '
+                             'one: shop/deploy #1); cancel one of them yourself. The cancel failed with: jenkins: stop '
+                             'shop/deploy #2: HTTP 503: Service Unavailable')
     assert fake.stored(PIPELINE, '2').status.value == 'running'
     assert result['execution']['id'] == '2'
 
