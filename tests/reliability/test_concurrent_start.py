@@ -12,9 +12,11 @@ before starting find nothing and both really send a start: the simulator's reque
 test requires that at least one round of each vendor raced that way (a round where one task saw the other's
 execution first proves nothing about the race, but its outcome is checked all the same).
 
-Jenkins coalesces identical queue items, so both requests become one queue item. Harness, Buddy and CodeArts
-start one execution per request; the collection reconciles: each task looks the key up once more after its
-start and the one whose execution the vendor created later cancels its own (docs/user_guide.md).
+Jenkins coalesces identical queue items, so two requests within the first one's quiet period become one queue
+item; a later one becomes a second item. Harness, Buddy and CodeArts start one execution per request. Wherever
+two executions exist, the collection reconciles: each task looks the key up once more after its start and the
+one whose execution the vendor created later (Jenkins: the higher queue item id) cancels its own
+(docs/user_guide.md). The `late` Jenkins rounds make sure that second case is reached.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ ROUNDS = 3
 # Real seconds the simulator holds each start request before acting on it: longer than the gap between the two
 # processes' lookups, so that neither lookup sees the other's execution.
 START_LATENCY = 1.5
+# Real seconds more the second start request is held in a `late` round: past the first queue item's quiet period.
+LATE = 2.5
 # The simulator's operation label of each vendor's start request (docs/simulator.md).
 START_OPERATION = {'jenkins': r'build|buildWithParameters', 'harness': r'startExecution', 'buddy': r'run', 'codearts': r'run'}
 # Engine states of an execution that stands for the release (not cancelled, aborted or failed).
@@ -93,16 +97,21 @@ def race(args: t.Mapping[str, t.Any]) -> t.List[t.Dict[str, t.Any]]:
     return results
 
 
-@pytest.mark.parametrize('vendor', ['jenkins', 'harness', 'buddy', 'codearts'])
-def test_two_tasks_starting_the_same_key_at_once_leave_one_execution(vendor: str) -> None:
-    raced = 0
+@pytest.mark.parametrize('vendor, late', [('jenkins', False), ('jenkins', True), ('harness', False), ('buddy', False),
+                                           ('codearts', False)],
+                         ids=['jenkins', 'jenkins-after-the-quiet-period', 'harness', 'buddy', 'codearts'])
+def test_two_tasks_starting_the_same_key_at_once_leave_one_execution(vendor: str, late: bool) -> None:
+    """`late`: the second start request is held until the first one's queue item has left the Jenkins queue (the
+    job's quiet period is 1 s in the demo scenario), so Jenkins cannot merge them and the collection reconciles."""
+    raced = merged = 0
     with running(speed=1) as handle:
         for number in range(ROUNDS):
-            version = '7.%d.0' % number
-            key = 'race-%s-%d' % (vendor, number)
+            version = '7.%d.%d' % (number, late)
+            key = 'race-%s-%d-%d' % (vendor, number, late)
             handle.clear_requests()
-            handle.add_fault({'vendor': vendor, 'method': 'POST', 'operation': START_OPERATION[vendor], 'times': 2,
-                              'action': {'latency': START_LATENCY}})
+            for latency in ([START_LATENCY, START_LATENCY + LATE] if late else [START_LATENCY, START_LATENCY]):
+                handle.add_fault({'vendor': vendor, 'method': 'POST', 'operation': START_OPERATION[vendor], 'times': 1,
+                                  'action': {'latency': latency}})
             results = race(dict(connection(vendor, handle), pipeline=PIPELINE, parameters={'VERSION': version},
                                 idempotency_key=key))
             handle.clear_faults()
@@ -121,11 +130,13 @@ def test_two_tasks_starting_the_same_key_at_once_leave_one_execution(vendor: str
             assert {r['execution']['idempotency_key'] for r in results} == {key}
             assert all(r['execution']['status'] not in ('aborted', 'failed') for r in results)
             told = [w for r in results for w in warnings(r) if 'another task started the same release' in w]
-            if vendor == 'jenkins':
-                # Jenkins merged the two identical queue items: nothing was started twice, nothing to cancel. Each task
-                # that sent the request reports changed=true: Jenkins answers both alike and does not say it merged them.
-                assert len(mine) == 1 and told == []
+            if vendor == 'jenkins' and len(mine) == 1:
+                # Jenkins merged the two identical queue items (the second request came within the first one's quiet
+                # period): nothing was started twice, nothing to cancel. Each task that sent the request reports
+                # changed=true: Jenkins answers both alike and does not say it merged them.
+                assert told == []
                 assert sorted(r['changed'] for r in results) == ([True, True] if sent == 2 else [False, True])
+                merged += 1
                 continue
             # Only one task says it changed something.
             assert sorted(r['changed'] for r in results) == [False, True]
@@ -137,3 +148,6 @@ def test_two_tasks_starting_the_same_key_at_once_leave_one_execution(vendor: str
                 assert loser['changed'] is False and 'returns %s' % PIPELINE in told[0]
     # At least one round must have been a real race (both tasks sent a start), or the test proved nothing.
     assert raced >= 1, 'no round of %s raced: every time one task saw the other\'s execution before starting' % vendor
+    if late:
+        assert merged == 0, 'Jenkins merged a start request that came after the quiet period'
+

@@ -416,6 +416,16 @@ class JenkinsReads(Backend):
             execution.idempotency_key = execution.idempotency_key or request.key
         return found
 
+    def creation_order(self, execution: Execution) -> t.Optional[t.Tuple[t.Any, ...]]:
+        """The id of the queue item the execution is, or came from (a build's queueId). Jenkins numbers queue
+        items from one counter as it creates them, under the queue's lock, and keeps the counter in queue.xml
+        across restarts (Queue.save/load, WaitingItem.COUNTER). Identical requests merged into one waiting item
+        share its id, so they are one execution here too. None for a record without a queue id."""
+        queue_id = execution.scope.get('queue_id')
+        if isinstance(queue_id, bool) or not (isinstance(queue_id, int) or (isinstance(queue_id, str) and _digits(queue_id))):
+            return None
+        return (int(queue_id),)
+
     @staticmethod
     def _carries(request: StartRequest, job: JobInfo, obj: t.Mapping[str, t.Any]) -> bool:
         values = parameters_of(obj)

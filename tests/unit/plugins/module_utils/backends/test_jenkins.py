@@ -578,6 +578,21 @@ def test_find_started_by_key_parameter(jenkins: Jenkins) -> None:
     assert len(jenkins.fake.requests) == 6  # one queue GET and one job GET per lookup
 
 
+def test_creation_order_is_the_queue_item_id_of_items_and_builds(jenkins: Jenkins) -> None:
+    # Jenkins numbers queue items from one counter as it creates them, and a build keeps its item's id (queueId):
+    # the order two racing starts agree on (pipeline_start), a queued item and a build compared alike.
+    jenkins.job(DEPLOY, 'job_deploy')
+    backend = jenkins.backend()
+    [queued] = backend.find_started(request('rel-2.2'))
+    [built] = backend.find_started(request('rel-1.9'))
+    assert backend.creation_order(queued) == (1310,)
+    assert backend.creation_order(built) == (int(built.scope['queue_id']),) and built.scope['queue_id'] < 1310
+    assert backend.creation_order(stub(id='7', queue_id='1400')) == (1400,)
+    # no queue id (a build record from before Jenkins exported queueId, or an edited record): no order
+    assert [backend.creation_order(stub(id='7', **scope)) for scope in ({}, {'queue_id': True}, {'queue_id': 'x1'})] \
+        == [None, None, None]
+
+
 def test_find_started_by_description_line(jenkins: Jenkins) -> None:
     jenkins.job(PLAIN, 'job_plain')
     found = jenkins.backend().find_started(request('rel-3.1', pipeline='team/app/plain', parameters={}))
