@@ -150,4 +150,3 @@ def test_two_tasks_starting_the_same_key_at_once_leave_one_execution(vendor: str
     assert raced >= 1, 'no round of %s raced: every time one task saw the other\'s execution before starting' % vendor
     if late:
         assert merged == 0, 'Jenkins merged a start request that came after the quiet period'
-
