@@ -97,8 +97,7 @@ def race(args: t.Mapping[str, t.Any]) -> t.List[t.Dict[str, t.Any]]:
     return results
 
 
-@pytest.mark.parametrize('vendor, late', [('jenkins', False), ('jenkins', True), ('harness', False), ('buddy', False),
-                                           ('codearts', False)],
+@pytest.mark.parametrize('vendor, late', [('jenkins', False), ('jenkins', True), ('harness', False), ('buddy', False), ('codearts', False)],
                          ids=['jenkins', 'jenkins-after-the-quiet-period', 'harness', 'buddy', 'codearts'])
 def test_two_tasks_starting_the_same_key_at_once_leave_one_execution(vendor: str, late: bool) -> None:
     """`late`: the second start request is held until the first one's queue item has left the Jenkins queue (the
