@@ -42,10 +42,18 @@ _KEPT_SCOPE = ('coalesced', 'retry_of')
 
 def queue_number(queue_id: t.Any) -> int:
     """`scope.queue_id` of a record a user passed back, as a queue item number (ValidationError when it is not one)."""
-    # ASCII digits only: int() also reads other scripts' digits ('²' fails, '١٢' is 12), which address no queue item given.
-    if isinstance(queue_id, bool) or not (isinstance(queue_id, int) or (isinstance(queue_id, str) and _digits(queue_id.strip()))):
+    number = queue_number_or_none(queue_id)
+    if number is None:
         raise ValidationError('jenkins: execution.scope.queue_id must be the number of a queue item (as an earlier task '
                               'returned it), got %s' % shown(queue_id))
+    return number
+
+
+def queue_number_or_none(queue_id: t.Any) -> t.Optional[int]:
+    """`scope.queue_id` as a queue item number, or None when it is not one."""
+    # ASCII digits only: int() also reads other scripts' digits ('²' fails, '١٢' is 12), which address no queue item given.
+    if isinstance(queue_id, bool) or not (isinstance(queue_id, int) or (isinstance(queue_id, str) and _digits(queue_id.strip()))):
+        return None
     return int(queue_id)
 
 
@@ -271,10 +279,10 @@ class JenkinsReads(Backend):
         found = {}
         for i in indexes:
             execution = executions[i]
-            queue_id = execution.scope.get('queue_id')
-            if not isinstance(queue_id, int) and not (isinstance(queue_id, str) and _digits(queue_id)):
+            queue_id = queue_number_or_none(execution.scope.get('queue_id'))
+            if queue_id is None:
                 continue  # left to get(), which refuses it clearly
-            item = items.get(int(queue_id))
+            item = items.get(queue_id)
             if item is not None and same_job((item.get('task') or {}).get('url'), execution.pipeline):
                 record = queue_record(execution.pipeline, self.api.url(job_path(execution.pipeline) + '/'), item)
                 record.level = level
@@ -421,10 +429,8 @@ class JenkinsReads(Backend):
         items from one counter as it creates them, under the queue's lock, and keeps the counter in queue.xml
         across restarts (Queue.save/load, WaitingItem.COUNTER). Identical requests merged into one waiting item
         share its id, so they are one execution here too. None for a record without a queue id."""
-        queue_id = execution.scope.get('queue_id')
-        if isinstance(queue_id, bool) or not (isinstance(queue_id, int) or (isinstance(queue_id, str) and _digits(queue_id))):
-            return None
-        return (int(queue_id),)
+        queue_id = queue_number_or_none(execution.scope.get('queue_id'))
+        return None if queue_id is None else (queue_id,)
 
     @staticmethod
     def _carries(request: StartRequest, job: JobInfo, obj: t.Mapping[str, t.Any]) -> bool:

@@ -17,8 +17,9 @@ and can be scripted:
 - `racers`: two tasks at once. Each entry is another task's start with the same key that the vendor
   creates while this task's start is in flight: `'before'` (created just before this task's execution)
   or `'after'` (just after); `'before-same-time'` and `'after-same-time'` are created in the same
-  instant as this task's execution, so only the id tells them apart. `ordered = True` gives executions a creation order (`creation_order`: the
-  creation time in `scope['created']`, then the id), as Harness, Buddy and CodeArts record one;
+  instant as this task's execution, so only the id tells them apart. `ordered = True` gives
+  executions a creation order (`creation_order`: the creation time in `scope['created']`, then the
+  id), as Harness, Buddy and CodeArts record one;
   `racer_status` is the status the other tasks' executions are in when this task looks.
 
 It is named `jenkins` so the `vendor: jenkins` option selects it; tests install it in place of the
@@ -290,25 +291,29 @@ class FakeBackend(Backend):
         self._maybe_raise('start')
         defaults = {p.name: p.default for p in self.pipelines[request.pipeline].parameters if p.default is not None}
         parameters = dict(defaults, **request.parameters)
-        stamp = self._created + 1
-        for when in ('before', 'after'):
-            if when == 'after':
-                execution = self._create(request.pipeline, parameters=parameters, idempotency_key=request.key)
-                if self.racers and self.queue.pop(execution.scope['queue_id'], None) is not None:
-                    # In a race every execution gets its id as it is created, so ids follow creation.
-                    self._leave_queue(execution)
-            for racer in self.racers:
-                if racer.split('-')[0] == when:
-                    # Another task's start: a running execution at once, with the same key.
-                    twin = self._create(request.pipeline, parameters=dict(parameters), idempotency_key=request.key)
-                    self._leave_queue(twin)
-                    twin.status, twin.vendor_status = self.racer_status, self.racer_status.value.upper()
-                    if racer.endswith('-same-time'):
-                        twin.scope['created'] = stamp
+        stamp = self._created + 1  # this task's creation time, shared by the '-same-time' racers
+        for racer in self.racers:
+            if racer.startswith('before'):
+                self._racer(request, parameters, racer, stamp)
+        execution = self._create(request.pipeline, parameters=parameters, idempotency_key=request.key)
+        if self.racers and self.queue.pop(execution.scope['queue_id'], None) is not None:
+            # In a race every execution gets its id as it is created, so ids follow creation.
+            self._leave_queue(execution)
         if any(r.endswith('-same-time') for r in self.racers):
             execution.scope['created'] = stamp
+        for racer in self.racers:
+            if racer.startswith('after'):
+                self._racer(request, parameters, racer, stamp)
         self.racers = []
         return copy.deepcopy(execution)
+
+    def _racer(self, request: StartRequest, parameters: t.Dict[str, t.Any], racer: str, stamp: int) -> None:
+        """Another task's start (see `racers`): an execution with the same key that leaves the queue at once."""
+        twin = self._create(request.pipeline, parameters=dict(parameters), idempotency_key=request.key)
+        self._leave_queue(twin)
+        twin.status, twin.vendor_status = self.racer_status, self.racer_status.value.upper()
+        if racer.endswith('-same-time'):
+            twin.scope['created'] = stamp
 
     def creation_order(self, execution: Execution) -> t.Optional[t.Tuple[t.Any, ...]]:
         """(creation time, id) when `ordered`, as a vendor that records both; else None (no order: no reconciling)."""
