@@ -2,11 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import signal
 import socket
-import subprocess
-import sys
 import time
 
 import pytest
@@ -17,6 +13,7 @@ from ansible_collections.cicd.pipelines.tests.simulator.testing import (
     ADMIN_PASSWORD, ADMIN_TOKEN, ADMIN_USER, BUDDY_TOKEN, CODEARTS_AK, CODEARTS_DOMAIN, CODEARTS_PASSWORD, CODEARTS_SK,
     CODEARTS_USER, HARNESS_API_KEY, running,
 )
+from ansible_collections.cicd.pipelines.tests.unit.simulator.cli import serving
 
 
 def test_status_fault_applies_times_then_stops(sim, client, job_url):
@@ -214,26 +211,12 @@ def test_binds_loopback_only(sim):
 
 
 def test_cli_port_file_banner_and_clean_sigterm(tmp_path):
-    port_file = tmp_path / 'port'
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
-    command = [sys.executable, '-m', 'ansible_collections.cicd.pipelines.tests.simulator', '--port', '0', '--port-file', str(port_file), '--speed', '0']
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True) as process:
-        try:
-            for attempt in range(100):
-                if port_file.exists() and port_file.read_text().strip():
-                    break
-                time.sleep(0.05 + attempt * 0.001)
-            port = int(port_file.read_text())
-            health = requests.get('http://127.0.0.1:%d/_sim/health' % port, timeout=10).json()
-            assert health['status'] == 'ok' and health['speed'] == 0
-            process.send_signal(signal.SIGTERM)
-            out, err = process.communicate(timeout=15)
-        finally:
-            if process.poll() is None:
-                process.kill()
-    assert process.returncode == 0, err
-    assert 'listening on http://127.0.0.1:%d (speed x0.0)' % port in out
-    assert 'jenkins  http://127.0.0.1:%d/jenkins' % port in out and 'control  http://127.0.0.1:%d/_sim' % port in out
+    with serving(tmp_path / 'port') as run:
+        health = requests.get('http://127.0.0.1:%d/_sim/health' % run.port, timeout=10).json()
+        assert health['status'] == 'ok' and health['speed'] == 0
+    assert run.returncode == 0, run.err
+    assert 'listening on http://127.0.0.1:%d (speed x0.0)' % run.port in run.out
+    assert 'jenkins  http://127.0.0.1:%d/jenkins' % run.port in run.out and 'control  http://127.0.0.1:%d/_sim' % run.port in run.out
 
 
 def test_keep_alive_requests_do_not_stall_on_nagle(sim):

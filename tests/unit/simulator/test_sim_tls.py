@@ -2,10 +2,7 @@
 from __future__ import annotations
 
 import os
-import signal
 import ssl
-import subprocess
-import sys
 import time
 import typing as t
 
@@ -18,6 +15,7 @@ from ansible_collections.cicd.pipelines.tests.simulator.testing import (
     ADMIN_TOKEN, ADMIN_USER, BUDDY_TOKEN, BUDDY_WORKSPACE, SimHandle, running,
 )
 from ansible_collections.cicd.pipelines.tests.reliability.tls_fixtures import ForwardProxy, Pki, make_pki
+from ansible_collections.cicd.pipelines.tests.unit.simulator.cli import serving
 
 
 @pytest.fixture(name='pki', scope='module')
@@ -110,23 +108,8 @@ def test_cli_refuses_bad_tls_arguments_in_one_line(pki, capsys, monkeypatch, arg
 
 
 def test_cli_serves_https(pki, tmp_path):
-    port_file = tmp_path / 'port'
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
-    command = [sys.executable, '-m', 'ansible_collections.cicd.pipelines.tests.simulator', '--port', '0', '--port-file',
-               str(port_file), '--speed', '0', '--tls-cert', pki.cert, '--tls-key', pki.key]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True) as process:
-        try:
-            for attempt in range(100):
-                if port_file.exists() and port_file.read_text().strip():
-                    break
-                time.sleep(0.05 + attempt * 0.001)
-            port = int(port_file.read_text())
-            health = requests.get('https://127.0.0.1:%d/_sim/health' % port, verify=pki.ca, timeout=10).json()
-            assert health['status'] == 'ok'
-            process.send_signal(signal.SIGTERM)
-            out, err = process.communicate(timeout=15)
-        finally:
-            if process.poll() is None:
-                process.kill()
-    assert process.returncode == 0, err
-    assert 'listening on https://127.0.0.1:%d' % port in out and 'jenkins  https://127.0.0.1:%d/jenkins' % port in out
+    with serving(tmp_path / 'port', '--tls-cert', pki.cert, '--tls-key', pki.key) as run:
+        health = requests.get('https://127.0.0.1:%d/_sim/health' % run.port, verify=pki.ca, timeout=10).json()
+        assert health['status'] == 'ok'
+    assert run.returncode == 0, run.err
+    assert 'listening on https://127.0.0.1:%d' % run.port in run.out and 'jenkins  https://127.0.0.1:%d/jenkins' % run.port in run.out
